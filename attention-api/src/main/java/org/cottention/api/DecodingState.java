@@ -1,0 +1,32 @@
+package org.cottention.api;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Incremental causal attention for generation: tokens are appended in order and each attends to all tokens
+ * appended so far. Cosine attention keeps a (dv x dk) state per head (constant memory); softmax keeps a KV cache
+ * that grows with every token.
+ */
+public interface DecodingState {
+
+    /**
+     * Appends L new tokens and returns their outputs.
+     *
+     * @param q    (N, H, L, dk)
+     * @param k    (N, H, L, dk)
+     * @param v    (N, H, L, dv)
+     * @param mask (N, L), 1 = real token, or null for all real
+     * @param m    (H) raw stabiliser parameters, or null (0.5 each); ignored by softmax
+     * @return (N, H, L, dv), in q's dtype
+     */
+    INDArray append(INDArray q, INDArray k, INDArray v, INDArray mask, INDArray m);
+
+    /** Tokens appended so far (real or padding). */
+    long position();
+
+    /** Bytes of array memory this state holds now. */
+    long bytes();
+
+    /** Back to the empty state (position 0). */
+    void reset();
+}

@@ -1,0 +1,100 @@
+package org.cottention.cosine;
+
+import org.cottention.api.AttentionInput;
+import org.cottention.api.DecodingState;
+import org.cottention.api.Nd;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Causal cosine attention as an RNN for generation (paper §5, paper-spec §6): per (sequence, head) a (dv x dk)
+ * state S, updated by S += vh_t kh_t^T and read out by o_t = S qh_t, plus a per-sequence count of real tokens for
+ * the divisor. Memory is constant in the number of tokens: N * H * dv * dk values of the state dtype (float64 by
+ * default, as the reference's fast_infer) and N counts.
+ *
+ * <p>A single token is one update and one read-out; several tokens at once (a prompt) go through the chunked
+ * form with this state as its initial state. Outputs come back in the dtype of q.
+ */
+public final class RecurrentCosineState implements DecodingState {
+    private final int batch, heads, keyDim, valueDim;
+    private final DataType stateType;
+    private final ChunkedCausalCosineAttention prefill;
+    private INDArray state;   // (N*H, dv, dk)
+    private double[] counts;  // (N)
+    private long position;
+
+    public RecurrentCosineState(int batch, int heads, int keyDim, int valueDim, DataType stateType,
+                                ChunkedCausalCosineAttention prefill) {
+        if (stateType != DataType.FLOAT && stateType != DataType.DOUBLE) {
+            throw new IllegalArgumentException("state dtype must be FLOAT or DOUBLE, got " + stateType);
+        }
+        this.batch = batch;
+        this.heads = heads;
+        this.keyDim = keyDim;
+        this.valueDim = valueDim;
+        this.stateType = stateType;
+        this.prefill = prefill;
+        reset();
+    }
+
+    /** Starts from a given state (its counts continue the divisor's count), e.g. one returned by a prefill. */
+    public void load(CosineState initial) {
+        INDArray s = initial.state();
+        if (s.size(0) != batch || s.size(1) != heads || s.size(2) != valueDim || s.size(3) != keyDim) {
+            throw new IllegalArgumentException("state must be (" + batch + ", " + heads + ", " + valueDim + ", "
+                    + keyDim + ")");
+        }
+        state = s.castTo(stateType).dup('c').reshape('c', (long) batch * heads, valueDim, keyDim);
+        counts = initial.counts();
+    }
+
+    /** The current state, (N, H, dv, dk) in the state dtype, and the counts; a copy. */
+    public CosineState snapshot() {
+        return new CosineState(state.dup('c').reshape('c', batch, heads, valueDim, keyDim), counts);
+    }
+
+    @Override
+    public INDArray append(INDArray q, INDArray k, INDArray v, INDArray mask, INDArray m) {
+        DataType outType = q.dataType();
+        AttentionInput in = new AttentionInput(q.castTo(stateType), k.castTo(stateType), v.castTo(stateType),
+                mask == null ? null : mask.castTo(stateType), m);
+        if (in.batch() != batch || in.heads() != heads || in.keyDim() != keyDim || in.valueDim() != valueDim) {
+            throw new IllegalArgumentException("expected q, k (" + batch + ", " + heads + ", L, " + keyDim
+                    + ") and v (..., " + valueDim + ")");
+        }
+        long len = in.length();
+        INDArray out;
+        if (len == 1) {
+            CosineInputs x = CosineInputs.prepare(in, true, 1, counts);
+            Nd.mmul(x.vh, true, x.kh, false, state, 1.0);                                  // S += vh kh^T
+            out = Nd.mmul(x.qh, false, state, true, Nd4j.create(stateType, (long) batch * heads, 1, valueDim), 0.0)
+                    .reshape('c', batch, heads, 1, valueDim);                              // o = S qh
+            double[][] p = in.maskValues();
+            for (int b = 0; b < batch; b++) counts[b] += p[b][0];
+        } else {
+            ChunkedCausalCosineAttention.StatefulForward f = prefill.forward(in, snapshot());
+            load(f.finalState());
+            out = f.output();
+        }
+        position += len;
+        return out.dataType() == outType ? out : out.castTo(outType);
+    }
+
+    @Override
+    public long position() {
+        return position;
+    }
+
+    @Override
+    public long bytes() {
+        return state.length() * state.dataType().width() + counts.length * 8L;
+    }
+
+    @Override
+    public void reset() {
+        state = Nd4j.create(stateType, (long) batch * heads, valueDim, keyDim);
+        counts = new double[batch];
+        position = 0;
+    }
+}

@@ -1,0 +1,183 @@
+package org.cottention.harness.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.cottention.api.Attention;
+import org.cottention.api.AttentionGradients;
+import org.cottention.api.AttentionInput;
+import org.cottention.api.AttentionKind;
+import org.cottention.cosine.ChunkedCausalCosineAttention;
+import org.cottention.harness.attention.AttentionRegistry;
+import org.cottention.harness.io.AtomicFiles;
+import org.cottention.harness.io.Npy;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * {@code ./cottention attention}: one attention call on .npy inputs, for cross-checking against NumPy or PyTorch.
+ * Every input is checked before anything is computed; outputs are written atomically, and on any error nothing
+ * is written and the exit code is 2.
+ */
+public final class AttentionCommand {
+    private AttentionCommand() {}
+
+    static final String USAGE = """
+            usage: ./cottention attention --kind cosine|softmax [--causal] --q Q.npy --k K.npy --v V.npy
+                                          [--mask MASK.npy] [--m M.npy] [--grad-out G.npy] [--impl NAME]
+                                          [--chunk C] --out DIR
+                   ./cottention attention --list
+
+              q, k: (N, H, s, dk); v: (N, H, s, dv); float32 or float64, C order, one dtype for all.
+              mask: (N, s), 1 = real token, 0 = padding (bool, integer or float); absent = all real.
+              m:    (H,) raw stabiliser parameters before the sigmoid (cosine only); absent = 0.5 each.
+              G:    dL/dO, shape (N, H, s, dv), q's dtype. With it, DIR also gets dq.npy, dk.npy, dv.npy
+                    and, for cosine, dm.npy.
+              Writes DIR/o.npy (N, H, s, dv) in q's dtype. --impl picks an implementation (--list shows them);
+              the default is the fastest for the kind. --chunk sets cosine-chunked's chunk size (default %d).
+            """.formatted(ChunkedCausalCosineAttention.DEFAULT_CHUNK);
+
+    public static int run(String[] argv, PrintStream out) {
+        Args a = Args.parse("attention", argv,
+                Set.of("kind", "q", "k", "v", "mask", "m", "grad-out", "impl", "chunk", "out"),
+                Set.of("causal", "list", "help"));
+        if (a.has("help")) {
+            out.print(USAGE);
+            return 0;
+        }
+        if (a.has("list")) {
+            out.print(listing());
+            return 0;
+        }
+        AttentionKind kind = AttentionKind.valueOf(a.oneOf("kind", "", "cosine", "softmax").toUpperCase());
+        boolean causal = a.has("causal");
+        String mode = causal ? "causal" : "bidirectional";
+        AttentionRegistry.Entry entry;
+        if (a.has("impl")) {
+            entry = AttentionRegistry.find(a.get("impl")).orElseThrow(() -> new CliException("attention: unknown "
+                    + "--impl '" + a.get("impl") + "'; known: " + AttentionRegistry.names()));
+            if (entry.kind() != kind) {
+                throw new CliException("attention: --impl " + entry.name() + " is " + entry.kind().label()
+                        + " attention, but --kind is " + kind.label());
+            }
+            if (!entry.supports(causal)) {
+                throw new CliException("attention: --impl " + entry.name() + " does not support " + mode
+                        + " attention" + (causal ? "" : "; add --causal"));
+            }
+        } else {
+            entry = AttentionRegistry.defaultFor(kind, causal);
+        }
+        if (a.has("chunk") && !entry.name().equals(ChunkedCausalCosineAttention.NAME)) {
+            throw new CliException("attention: --chunk applies to " + ChunkedCausalCosineAttention.NAME
+                    + " only, not " + entry.name());
+        }
+        int chunk = a.positiveInt("chunk", ChunkedCausalCosineAttention.DEFAULT_CHUNK);
+        if (a.has("m") && kind != AttentionKind.COSINE) {
+            throw new CliException("attention: --m is the cosine stabiliser; softmax attention has none");
+        }
+        Path outDir = Path.of(a.required("out"));
+
+        // Inputs, each checked against the others before any work.
+        String qName = a.required("q"), kName = a.required("k"), vName = a.required("v");
+        Npy.Array qa = NpyInputs.read(qName);
+        DataType dt = qa.floatType();
+        if (dt == null || qa.shape().length != 4) {
+            throw new CliException(qName + ": expected a 4-D float32 or float64 array (N, H, s, dk), got "
+                    + NpyInputs.describe(qa));
+        }
+        long[] qs = qa.shape();
+        long n = qs[0], h = qs[1], s = qs[2];
+        Npy.Array ka = NpyInputs.read(kName);
+        NpyInputs.expect(kName, ka, dt, qs, "(N, H, s, dk) like --q");
+        Npy.Array va = NpyInputs.read(vName);
+        NpyInputs.expectFloat(vName, va, dt);
+        if (va.shape().length != 4 || va.shape()[0] != n || va.shape()[1] != h || va.shape()[2] != s) {
+            throw new CliException(vName + ": expected shape (N, H, s, dv) = (" + n + ", " + h + ", " + s
+                    + ", dv), got " + NpyInputs.shapeText(va.shape()));
+        }
+        long dv = va.shape()[3];
+        if (Arrays.stream(qs).anyMatch(x -> x == 0) || dv == 0) {
+            throw new CliException(qName + ": empty dimension in shape " + NpyInputs.shapeText(qs));
+        }
+        INDArray mask = null;
+        if (a.has("mask")) {
+            String name = a.get("mask");
+            Npy.Array ma = NpyInputs.read(name);
+            if (!Arrays.equals(ma.shape(), new long[] {n, s})) {
+                throw new CliException(name + ": expected shape (N, s) = (" + n + ", " + s + "), got "
+                        + NpyInputs.shapeText(ma.shape()));
+            }
+            for (int i = 0; i < ma.values().length; i++) {
+                double p = ma.values()[i];
+                if (p != 0 && p != 1) {
+                    throw new CliException(name + ": mask values must be 0 or 1 (1 = real token), got " + p
+                            + " at (" + i / s + ", " + i % s + ")");
+                }
+            }
+            mask = ma.toNd(dt);
+        }
+        INDArray m = null;
+        if (a.has("m")) {
+            String name = a.get("m");
+            Npy.Array ma = NpyInputs.read(name);
+            if (!ma.isFloat() || !Arrays.equals(ma.shape(), new long[] {h})) {
+                throw new CliException(name + ": expected a float array of shape (H,) = (" + h + ",), got "
+                        + NpyInputs.describe(ma));
+            }
+            NpyInputs.requireFinite(name, ma);
+            m = ma.toNd(dt).reshape(h);
+        }
+        INDArray grad = null;
+        String gName = a.get("grad-out");
+        if (gName != null) {
+            Npy.Array ga = NpyInputs.read(gName);
+            NpyInputs.expect(gName, ga, dt, new long[] {n, h, s, dv}, "(N, H, s, dv), the shape of the output");
+            grad = ga.toNd(dt);
+        }
+        NpyInputs.requireFinite(qName, qa);
+        NpyInputs.requireFinite(kName, ka);
+        NpyInputs.requireFinite(vName, va);
+
+        Attention attention = entry.create(causal, chunk);
+        AttentionInput in = new AttentionInput(qa.toNd(dt), ka.toNd(dt), va.toNd(dt), mask, m);
+        long t0 = System.nanoTime();
+        Attention.Forward fwd = attention.forward(in);
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        files.put("o.npy", Npy.encode(fwd.output()));
+        if (grad != null) {
+            AttentionGradients g = attention.backward(fwd, grad);
+            files.put("dq.npy", Npy.encode(g.dq()));
+            files.put("dk.npy", Npy.encode(g.dk()));
+            files.put("dv.npy", Npy.encode(g.dv()));
+            if (g.dm() != null) files.put("dm.npy", Npy.encode(g.dm()));
+        }
+        double ms = (System.nanoTime() - t0) / 1e6;
+        try {
+            AtomicFiles.writeAll(outDir, files);
+        } catch (IOException e) {
+            throw new CliException(outDir + ": cannot write outputs (" + e.getMessage() + "); nothing was written");
+        }
+        out.printf("attention: %s %s %s, q %s, v %s%s: %s in %.1f ms (forward%s, one call, includes JIT warm-up)%n",
+                entry.name(), mode, dt == DataType.FLOAT ? "float32" : "float64", NpyInputs.shapeText(qs),
+                NpyInputs.shapeText(va.shape()), mask == null ? "" : ", masked",
+                files.keySet().stream().map(f -> outDir.resolve(f).toString()).collect(Collectors.joining(" ")),
+                ms, grad == null ? "" : "+backward");
+        return 0;
+    }
+
+    static String listing() {
+        StringBuilder sb = new StringBuilder("implementations (--impl NAME):\n");
+        for (AttentionRegistry.Entry e : AttentionRegistry.all()) {
+            String modes = (e.bidirectional() ? "bidirectional" : "") + (e.bidirectional() && e.causal() ? "+" : "")
+                    + (e.causal() ? "causal" : "");
+            String def = e.defaultFor().isEmpty() ? "" : "  [default: " + String.join(", ", e.defaultFor()) + "]";
+            sb.append(String.format("  %-22s %-8s %-20s %s%s%n", e.name(), e.kind().label(), modes, e.description(), def));
+        }
+        return sb.toString();
+    }
+}

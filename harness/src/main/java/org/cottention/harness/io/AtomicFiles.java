@@ -1,0 +1,54 @@
+package org.cottention.harness.io;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Writes files so that a reader never sees half of one: each file is written to a temporary sibling and moved
+ * into place with an atomic rename. A group of files is fully prepared in memory first, so a failure before
+ * the first rename leaves the directory as it was.
+ */
+public final class AtomicFiles {
+    private AtomicFiles() {}
+
+    public static void write(Path file, byte[] content) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+        try {
+            Files.write(tmp, content);
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    public static void writeString(Path file, String content) throws IOException {
+        write(file, content.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Writes every (name, content) into dir: all contents go to temporary files first, then each is renamed into
+     * place, so a failure while writing (a full disk) leaves no new file in dir.
+     */
+    public static void writeAll(Path dir, Map<String, byte[]> files) throws IOException {
+        Files.createDirectories(dir);
+        Map<Path, Path> staged = new LinkedHashMap<>();
+        try {
+            for (Map.Entry<String, byte[]> e : files.entrySet()) {
+                Path tmp = Files.createTempFile(dir, "." + e.getKey(), ".tmp");
+                staged.put(tmp, dir.resolve(e.getKey()));
+                Files.write(tmp, e.getValue());
+            }
+            for (Map.Entry<Path, Path> e : staged.entrySet()) {
+                Files.move(e.getKey(), e.getValue(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            for (Path tmp : staged.keySet()) Files.deleteIfExists(tmp);
+        }
+    }
+}
