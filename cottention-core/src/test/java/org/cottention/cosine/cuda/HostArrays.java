@@ -1,0 +1,46 @@
+package org.cottention.cosine.cuda;
+
+import org.cottention.api.cuda.ElementType;
+
+/** Conversions between the reference's nested double arrays and the kernels' flat float arrays (test helper). */
+final class HostArrays {
+    private HostArrays() {}
+
+    static float[] flat(double[][][][] a) {
+        int n = a.length, h = a[0].length, s = a[0][0].length, d = a[0][0][0].length;
+        float[] out = new float[n * h * s * d];
+        int i = 0;
+        for (double[][][] x : a) for (double[][] y : x) for (double[] z : y) for (double w : z) out[i++] = (float) w;
+        return out;
+    }
+
+    static float[] flat(double[][] a) {
+        if (a == null) return null;
+        float[] out = new float[a.length * a[0].length];
+        for (int b = 0; b < a.length; b++) for (int t = 0; t < a[0].length; t++) out[b * a[0].length + t] = (float) a[b][t];
+        return out;
+    }
+
+    static float[] flat(double[] a) {
+        float[] out = new float[a.length];
+        for (int i = 0; i < a.length; i++) out[i] = (float) a[i];
+        return out;
+    }
+
+    static double[][][][] nested(float[] flat, int n, int h, int s, int d) {
+        double[][][][] out = new double[n][h][s][d];
+        int i = 0;
+        for (double[][][] x : out) for (double[][] y : x) for (double[] z : y) for (int e = 0; e < d; e++) z[e] = flat[i++];
+        return out;
+    }
+
+    /** The values of a rounded to bfloat16 (what a bf16 kernel sees). */
+    static double[][][][] bf16(double[][][][] a) {
+        double[][][][] out = new double[a.length][a[0].length][a[0][0].length][];
+        for (int n = 0; n < a.length; n++) for (int h = 0; h < a[0].length; h++) for (int t = 0; t < a[0][0].length; t++) {
+            out[n][h][t] = new double[a[n][h][t].length];
+            for (int e = 0; e < a[n][h][t].length; e++) out[n][h][t][e] = ElementType.roundToBf16((float) a[n][h][t][e]);
+        }
+        return out;
+    }
+}
