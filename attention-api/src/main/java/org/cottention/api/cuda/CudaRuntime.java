@@ -132,7 +132,7 @@ public final class CudaRuntime {
                     attribute(dev, CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN), driver[0]);
             return new Probe(info, ctx, "");
         } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
-            return new Probe(null, null, "no CUDA driver: " + firstLine(e.getMessage()));
+            return new Probe(null, null, "no CUDA driver: " + linkFailure(e.getMessage()));
         } catch (RuntimeException e) { // jcuda.CudaException
             return new Probe(null, null, "CUDA driver error: " + firstLine(e.getMessage()));
         }
@@ -147,6 +147,22 @@ public final class CudaRuntime {
             return 0;
         }
         return v[0];
+    }
+
+    /**
+     * The cause in JCuda's multi-line load error: its last nested UnsatisfiedLinkError, e.g. "libcuda.so.1: cannot
+     * open shared object file" (the NVIDIA driver is not installed).
+     */
+    private static String linkFailure(String message) {
+        if (message == null) return "unknown error";
+        String cause = null;
+        for (String line : message.split("\n")) {
+            int at = line.indexOf("UnsatisfiedLinkError: ");
+            if (at >= 0) cause = line.substring(at + "UnsatisfiedLinkError: ".length()).trim();
+        }
+        if (cause == null) return firstLine(message);
+        int so = cause.lastIndexOf(".so: ");
+        return so >= 0 ? cause.substring(so + 5) : cause;
     }
 
     private static String firstLine(String s) {

@@ -39,7 +39,8 @@ public final class AttentionCommand {
               G:    dL/dO, shape (N, H, s, dv), q's dtype. With it, DIR also gets dq.npy, dk.npy, dv.npy
                     and, for cosine, dm.npy.
               Writes DIR/o.npy (N, H, s, dv) in q's dtype. --impl picks an implementation (--list shows them);
-              the default is the fastest for the kind. --chunk sets cosine-chunked's chunk size (default %d).
+              the default is the fastest CPU one for the kind; --impl auto takes the CUDA one when a GPU is there
+              (float32), else the CPU one. --chunk sets cosine-chunked's chunk size (default %d).
             """.formatted(ChunkedCausalCosineAttention.DEFAULT_CHUNK);
 
     public static int run(String[] argv, PrintStream out) {
@@ -58,7 +59,10 @@ public final class AttentionCommand {
         boolean causal = a.has("causal");
         String mode = causal ? "causal" : "bidirectional";
         AttentionRegistry.Entry entry;
-        if (a.has("impl")) {
+        boolean auto = "auto".equals(a.get("impl"));
+        if (auto) {
+            entry = AttentionRegistry.defaultFor(kind, causal); // until the dtype is known; see below
+        } else if (a.has("impl")) {
             entry = AttentionRegistry.find(a.get("impl")).orElseThrow(() -> new CliException("attention: unknown "
                     + "--impl '" + a.get("impl") + "'; known: " + AttentionRegistry.names()));
             if (entry.kind() != kind) {
@@ -72,7 +76,7 @@ public final class AttentionCommand {
         } else {
             entry = AttentionRegistry.defaultFor(kind, causal);
         }
-        if (a.has("chunk") && !entry.name().equals(ChunkedCausalCosineAttention.NAME)) {
+        if (a.has("chunk") && !auto && !entry.name().equals(ChunkedCausalCosineAttention.NAME)) {
             throw new CliException("attention: --chunk applies to " + ChunkedCausalCosineAttention.NAME
                     + " only, not " + entry.name());
         }
@@ -143,6 +147,7 @@ public final class AttentionCommand {
         NpyInputs.requireFinite(kName, ka);
         NpyInputs.requireFinite(vName, va);
 
+        if (auto) entry = AttentionRegistry.fastest(kind, causal, dt);
         Attention attention = entry.create(causal, chunk);
         AttentionInput in = new AttentionInput(qa.toNd(dt), ka.toNd(dt), va.toNd(dt), mask, m);
         long t0 = System.nanoTime();

@@ -1,12 +1,13 @@
-package org.cottention.cosine.cuda;
+package org.cottention.api.cuda;
 
-import org.cottention.api.cuda.ElementType;
-
-/** Conversions between the reference's nested double arrays and the kernels' flat float arrays (test helper). */
-final class HostArrays {
+/**
+ * Conversions between the reference oracle's nested double arrays (N, H, s, d) and the kernels' flat row-major float
+ * arrays (N*H*s*d); used by the GPU check and the tests.
+ */
+public final class HostArrays {
     private HostArrays() {}
 
-    static float[] flat(double[][][][] a) {
+    public static float[] flat(double[][][][] a) {
         int n = a.length, h = a[0].length, s = a[0][0].length, d = a[0][0][0].length;
         float[] out = new float[n * h * s * d];
         int i = 0;
@@ -14,20 +15,20 @@ final class HostArrays {
         return out;
     }
 
-    static float[] flat(double[][] a) {
+    public static float[] flat(double[][] a) {
         if (a == null) return null;
         float[] out = new float[a.length * a[0].length];
         for (int b = 0; b < a.length; b++) for (int t = 0; t < a[0].length; t++) out[b * a[0].length + t] = (float) a[b][t];
         return out;
     }
 
-    static float[] flat(double[] a) {
+    public static float[] flat(double[] a) {
         float[] out = new float[a.length];
         for (int i = 0; i < a.length; i++) out[i] = (float) a[i];
         return out;
     }
 
-    static double[][][][] nested(float[] flat, int n, int h, int s, int d) {
+    public static double[][][][] nested(float[] flat, int n, int h, int s, int d) {
         double[][][][] out = new double[n][h][s][d];
         int i = 0;
         for (double[][][] x : out) for (double[][] y : x) for (double[] z : y) for (int e = 0; e < d; e++) z[e] = flat[i++];
@@ -35,7 +36,7 @@ final class HostArrays {
     }
 
     /** The values of a rounded to bfloat16 (what a bf16 kernel sees). */
-    static double[][][][] bf16(double[][][][] a) {
+    public static double[][][][] bf16(double[][][][] a) {
         double[][][][] out = new double[a.length][a[0].length][a[0][0].length][];
         for (int n = 0; n < a.length; n++) for (int h = 0; h < a[0].length; h++) for (int t = 0; t < a[0][0].length; t++) {
             out[n][h][t] = new double[a[n][h][t].length];
