@@ -3,8 +3,8 @@
 // tiles in three precisions. Every routine here assumes blocks of THREADS = 256 threads (8 warps), and every
 // block_* routine must be called by all threads of the block.
 //
-// The Java twins of these routines (CPU emulation used by the tests, see docs/cuda.md) live in
-// attention-api/src/test/java/org/cottention/api/cuda/BlockOps.java; keep both in step.
+// The Java twins of these routines (the CPU emulation, see docs/cuda.md) live in
+// attention-api/src/main/java/org/cottention/api/cuda/emulation/BlockOps.java; keep both in step.
 #pragma once
 
 #include <cuda_bf16.h>

@@ -19,7 +19,7 @@
 // Tile kernels are templates over the input type T (float or bf16), the product precision MMA, the padded head
 // width D (dk, dv <= D) and the chunk C; the extern "C" instances at the end are what the Java side launches by
 // name, each with a <name>_smem global holding its dynamic shared memory in bytes.
-// The Java twin of every kernel (CPU emulation for the tests): cottention-core/src/test/java/org/cottention/cosine/
+// The Java twin of every kernel (CPU emulation for the tests): cottention-core/src/main/java/org/cottention/cosine/
 // cuda/CosineKernelTwins.java.
 #include "cottention_common.cuh"
 

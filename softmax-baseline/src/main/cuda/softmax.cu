@@ -11,7 +11,7 @@
 //   sm_flash_bwd_pre (delta_i = dO_i . O_i), sm_flash_bwd_kv (dK, dV per key tile), sm_flash_bwd_q (dQ per query
 //   tile), with no atomics (deterministic).
 // Layouts: q (B, L, dk), k (B, S, dk), v (B, S, dv), o / dO (B, L, dv), mask (N, S), lse / delta (B, L), B = N H.
-// The Java twin of every kernel (CPU emulation for the tests): softmax-baseline/src/test/java/org/cottention/
+// The Java twin of every kernel (CPU emulation for the tests): softmax-baseline/src/main/java/org/cottention/
 // softmax/cuda/SoftmaxKernelTwins.java.
 #include "cottention_common.cuh"
 

@@ -49,6 +49,9 @@ public interface Device extends AutoCloseable {
     /** Dynamic shared memory the kernel's tile layout needs, in bytes (its {@code <name>_smem} global). */
     int sharedBytes(String kernel);
 
+    /** Device memory free now, in bytes. */
+    long freeMemoryBytes();
+
     /** The most dynamic shared memory one block may use on this device. */
     int maxSharedBytes();
 

@@ -210,6 +210,14 @@ final class JCudaDevice implements Device {
     }
 
     @Override
+    public long freeMemoryBytes() {
+        CudaRuntime.makeCurrent();
+        long[] free = {0}, total = {0};
+        JCudaDriver.cuMemGetInfo(free, total);
+        return free[0];
+    }
+
+    @Override
     public int maxSharedBytes() {
         return info.maxSharedBytesOptin();
     }

@@ -211,6 +211,11 @@ public final class EmulatedDevice implements Device {
     }
 
     @Override
+    public long freeMemoryBytes() {
+        return Runtime.getRuntime().maxMemory() - (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory());
+    }
+
+    @Override
     public int maxSharedBytes() {
         return maxShared;
     }

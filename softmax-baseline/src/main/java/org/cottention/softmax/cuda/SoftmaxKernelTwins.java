@@ -15,15 +15,16 @@ import org.cottention.api.cuda.emulation.EmulatedDevice.Args;
 
 /**
  * Java twins of the kernels in src/main/cuda/softmax.cu (same phases, tile layout, index arithmetic and online
- * softmax), run block by block on the CPU. A change to a kernel must be made here too.
+ * softmax), run block by block on the CPU, for the emulation tests and {@code gpu-check --emulate}. A change to a
+ * kernel must be made here too.
  */
-final class SoftmaxKernelTwins {
+public final class SoftmaxKernelTwins {
     private SoftmaxKernelTwins() {}
 
     static final int THREADS = 256, WARPS = 8;
     static final float NEG_INF = Float.NEGATIVE_INFINITY;
 
-    static EmulatedDevice device(int maxShared) {
+    public static EmulatedDevice device(int maxShared) {
         return new EmulatedDevice("softmax", SoftmaxKernelTwins::kernel, SoftmaxKernelTwins::sharedBytes, maxShared);
     }
 

@@ -18,16 +18,17 @@ import org.cottention.api.cuda.emulation.EmulatedDevice.Args;
  * Java twins of the kernels in src/main/cuda/cosine.cu: the same phases, tile layout (offsets into one shared
  * float[] per block, the same aliasing), index arithmetic and chunk decomposition, run block by block on the CPU.
  * A change to a kernel must be made here too; the emulation tests then check the launch sequence of
- * {@link CosineKernels} and this decomposition against the reference.
+ * {@link CosineKernels} and this decomposition against the reference, and {@code gpu-check --emulate} dry-runs the
+ * GPU check with them.
  */
-final class CosineKernelTwins {
+public final class CosineKernelTwins {
     private CosineKernelTwins() {}
 
     static final int KS = 32;
     static final int THREADS = 256;
 
-    /** An emulated device with these twins and the given per-block shared-memory limit. */
-    static EmulatedDevice device(int maxShared) {
+    /** An emulated device with these twins and the given per-block shared-memory limit (bytes). */
+    public static EmulatedDevice device(int maxShared) {
         return new EmulatedDevice("cosine", CosineKernelTwins::kernel, CosineKernelTwins::sharedBytes, maxShared);
     }
 

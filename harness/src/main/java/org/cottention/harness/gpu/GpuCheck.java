@@ -1,0 +1,199 @@
+package org.cottention.harness.gpu;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.cottention.api.cuda.CudaRuntime;
+import org.cottention.api.cuda.Device;
+import org.cottention.api.cuda.DeviceInfo;
+import org.cottention.cosine.cuda.CosineKernelTwins;
+import org.cottention.cosine.cuda.CosineKernels;
+import org.cottention.harness.cli.Args;
+import org.cottention.harness.cli.CliException;
+import org.cottention.harness.io.AtomicFiles;
+import org.cottention.softmax.cuda.SoftmaxKernelTwins;
+import org.cottention.softmax.cuda.SoftmaxKernels;
+
+/**
+ * {@code gpu-check}: validates every CUDA kernel against the reference and times them on this machine's GPU,
+ * writing validation.csv, kernels.csv, device.csv and summary.md (which also reads sdpa.csv, PyTorch's
+ * scaled_dot_product_attention timed by scripts/sdpa_bench.py, when it is there). Needs only the kernel jars,
+ * reference and JCuda on the class path (no ND4J): scripts/gpu-check.sh runs it from a small pack.
+ */
+public final class GpuCheck {
+    private GpuCheck() {}
+
+    /** The per-block shared-memory limit the dry run emulates: an H100's. */
+    static final int EMULATED_SHARED = 232448;
+
+    static final String USAGE = """
+            usage: gpu-check [--out DIR] [--budget-seconds 330] [--heads 16] [--width 64] [--min-length 1024]
+                             [--max-length 65536] [--long-length 16384] [--long-heads 2] [--softmax-long-length 4096]
+                             [--peak-gbs X] [--peak-tflops X] [--quick] [--emulate]
+              Validates every kernel against the double-precision reference (small shapes, decoding, and causal
+              cosine at --long-length with d = 64: the quadratic reference runs per head in background threads),
+              then times forward, forward+backward and decoding at N = 1, --heads heads of --width over lengths
+              --min-length .. --max-length (powers of 2), within --budget-seconds. --quick: small validations and
+              lengths up to 4096 only. --emulate: a dry run of the whole check on the CPU emulation of the kernels
+              with tiny shapes (no GPU needed; its numbers mean nothing). --peak-gbs / --peak-tflops override the
+              peaks derived from the driver.
+              Exit code 0 when every validation passed, 1 otherwise, 3 without a GPU.
+            """;
+
+    public static void main(String[] argv) {
+        int code;
+        try {
+            code = run(argv, System.out);
+        } catch (CliException e) {
+            System.err.println("gpu-check: " + e.getMessage());
+            code = e.exitCode();
+        } catch (Exception e) {
+            System.err.println("gpu-check: failed: " + e);
+            e.printStackTrace();
+            code = 1;
+        }
+        System.exit(code);
+    }
+
+    public static int run(String[] argv, PrintStream out) throws IOException, InterruptedException {
+        Args a = Args.parse("gpu-check", argv, Set.of("out", "budget-seconds", "heads", "width", "min-length", "max-length",
+                "long-length", "long-heads", "softmax-long-length", "peak-gbs", "peak-tflops"), Set.of("quick", "emulate", "help"));
+        if (a.has("help")) {
+            out.print(USAGE);
+            return 0;
+        }
+        long start = System.nanoTime();
+        long deadline = start + a.positiveInt("budget-seconds", 330) * 1_000_000_000L;
+        boolean quick = a.has("quick"), emulate = a.has("emulate");
+        Path dir = Path.of(a.get("out", "results/gpu"));
+        if (!emulate && !CudaRuntime.available()) {
+            System.err.println("gpu-check: no CUDA device/driver: " + CudaRuntime.unavailableReason()
+                    + " (--emulate dry-runs the check on the CPU emulation)");
+            return 3;
+        }
+        DeviceInfo info = emulate ? new DeviceInfo("CPU emulation of the kernels (dry run)", 9, 0, 1, 0, 0, 0,
+                Runtime.getRuntime().maxMemory(), EMULATED_SHARED, 0) : CudaRuntime.device();
+        double peakGbs = a.has("peak-gbs") ? Double.parseDouble(a.get("peak-gbs")) : info.peakBandwidthGBs();
+        double peakTflops = a.has("peak-tflops") ? Double.parseDouble(a.get("peak-tflops")) : info.peakFp32Tflops();
+        out.printf("gpu-check: %s; peak DRAM %.0f GB/s (%s), peak fp32 %.1f TFLOP/s (%s)%n", info.summary(), peakGbs,
+                a.has("peak-gbs") ? "given" : "driver clocks", peakTflops, a.has("peak-tflops") ? "given" : "driver clocks");
+        Device cosine = emulate ? CosineKernelTwins.device(EMULATED_SHARED) : CudaRuntime.load(CosineKernels.class, CosineKernels.MODULE);
+        Device softmax = emulate ? SoftmaxKernelTwins.device(EMULATED_SHARED) : CudaRuntime.load(SoftmaxKernels.class, SoftmaxKernels.MODULE);
+
+        KernelValidation validation = new KernelValidation(cosine, softmax);
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Runtime.getRuntime().availableProcessors() - 1));
+        int longHeads = a.positiveInt("long-heads", 2);
+        if (!quick) {
+            int s = a.positiveInt("long-length", emulate ? 200 : 16384);
+            int sm = a.positiveInt("softmax-long-length", emulate ? 130 : 4096);
+            out.printf("validation: causal cosine at s = %d and flash softmax at s = %d, %d heads of 64: GPU done, "
+                    + "reference started in the background%n", s, sm, longHeads);
+            validation.startLong(pool, s, longHeads, sm);
+        }
+        long t0 = System.nanoTime();
+        validation.small(emulate ? KernelValidation.TINY : KernelValidation.SMALL, emulate ? 40 : 160);
+        out.printf("validation: %d small-shape comparisons in %.1f s%n", validation.rows().size(), (System.nanoTime() - t0) / 1e9);
+
+        int heads = a.positiveInt("heads", emulate ? 2 : 16), width = a.positiveInt("width", 64);
+        int[] lengths = emulate ? new int[] {128, 256}
+                : KernelTimings.lengths(a.positiveInt("min-length", 1024), quick ? 4096 : a.positiveInt("max-length", 65536));
+        // Leave a quarter of what is left for the background reference, at least 60 s.
+        long timingDeadline = System.nanoTime() + Math.max(0, (deadline - System.nanoTime()) * 3 / 4);
+        KernelTimings timings = new KernelTimings(cosine, softmax, heads, width, timingDeadline, out::println);
+        timings.run(lengths);
+        validation.collect(Math.max(deadline, System.nanoTime() + 60_000_000_000L));
+        pool.shutdownNow();
+
+        List<KernelValidation.Row> rows = validation.rows();
+        long failed = rows.stream().filter(r -> !r.pass()).count();
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        files.put("device.csv", deviceCsv(info, peakGbs, peakTflops, a).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        files.put("validation.csv", validationCsv(rows).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        files.put("kernels.csv", kernelsCsv(info, timings.results(), peakGbs, peakTflops)
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        List<Map<String, String>> sdpa = readCsv(dir.resolve("sdpa.csv"));
+        files.put("summary.md", GpuSummary.markdown(info, peakGbs, peakTflops, rows, timings.results(), sdpa, heads, width)
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        AtomicFiles.writeAll(dir, files);
+        out.printf("gpu-check: %d of %d validations passed; wrote %s in %.0f s%n", rows.size() - failed, rows.size(),
+                String.join(", ", files.keySet().stream().map(f -> dir.resolve(f).toString()).toList()),
+                (System.nanoTime() - start) / 1e9);
+        for (KernelValidation.Row r : rows) {
+            if (!r.pass()) out.printf("  FAILED %s %s %s %s s=%d %s: %.3g (tolerance %.1g)%n", r.check(), r.impl(),
+                    r.precision(), r.mode(), r.s(), r.quantity(), r.error(), r.tolerance());
+        }
+        return failed == 0 ? 0 : 1;
+    }
+
+    static String deviceCsv(DeviceInfo d, double peakGbs, double peakTflops, Args a) {
+        StringBuilder sb = new StringBuilder("key,value\n");
+        sb.append("name,").append(d.name().replace(',', ' ')).append('\n');
+        sb.append("compute_capability,").append(d.ccMajor()).append('.').append(d.ccMinor()).append('\n');
+        sb.append("multiprocessors,").append(d.multiprocessors()).append('\n');
+        sb.append("sm_clock_khz,").append(d.clockKHz()).append('\n');
+        sb.append("memory_clock_khz,").append(d.memoryClockKHz()).append('\n');
+        sb.append("memory_bus_bits,").append(d.busWidthBits()).append('\n');
+        sb.append("memory_bytes,").append(d.totalMemoryBytes()).append('\n');
+        sb.append("max_shared_bytes_per_block,").append(d.maxSharedBytesOptin()).append('\n');
+        sb.append("driver_version,").append(d.driverVersion()).append('\n');
+        sb.append(String.format(Locale.ROOT, "peak_dram_gb_per_s,%.1f%n", peakGbs));
+        sb.append("peak_dram_source,").append(a.has("peak-gbs") ? "--peak-gbs" : "2 x memory clock x bus width").append('\n');
+        sb.append(String.format(Locale.ROOT, "peak_fp32_tflop_per_s,%.2f%n", peakTflops));
+        sb.append("peak_fp32_source,").append(a.has("peak-tflops") ? "--peak-tflops" : "SMs x FP32 lanes x 2 x SM clock").append('\n');
+        sb.append("java,").append(System.getProperty("java.version")).append('\n');
+        sb.append("date,").append(Instant.now()).append('\n');
+        return sb.toString();
+    }
+
+    static String validationCsv(List<KernelValidation.Row> rows) {
+        StringBuilder sb = new StringBuilder("check,impl,precision,mode,batch,heads,length,key_dim,value_dim,quantity,error,tolerance,pass\n");
+        for (KernelValidation.Row r : rows) {
+            sb.append(String.format(Locale.ROOT, "%s,%s,%s,%s,%d,%d,%d,%d,%d,%s,%.3e,%.1e,%s%n", r.check(), r.impl(),
+                    r.precision(), r.mode(), r.n(), r.h(), r.s(), r.dk(), r.dv(), r.quantity(), r.error(), r.tolerance(),
+                    r.pass()));
+        }
+        return sb.toString();
+    }
+
+    static final String KERNEL_COLUMNS = "device,impl,precision,mode,pass,batch,heads,length,key_dim,value_dim,runs,"
+            + "median_ms,min_ms,bytes,gb_per_s,pct_peak_bandwidth,flops,tflop_per_s,pct_peak_fp32,flop_model,note";
+
+    static String kernelsCsv(DeviceInfo d, List<KernelTimings.Result> results, double peakGbs, double peakTflops) {
+        StringBuilder sb = new StringBuilder(KERNEL_COLUMNS).append('\n');
+        for (KernelTimings.Result r : results) {
+            double sec = r.medianMs() / 1e3, gbs = r.bytes() / sec / 1e9, tf = r.flops() / sec / 1e12;
+            sb.append(String.format(Locale.ROOT, "%s,%s,%s,%s,%s,%d,%d,%d,%d,%d,%d,%.4f,%.4f,%.0f,%.1f,%.1f,%.4g,%.3f,%.1f,%s,%s%n",
+                    d.name().replace(',', ' '), r.impl(), r.precision(), r.mode(), r.pass(), r.n(), r.h(), r.s(), r.dk(),
+                    r.dv(), r.runs(), r.medianMs(), r.minMs(), r.bytes(), gbs, 100 * gbs / peakGbs, r.flops(), tf,
+                    100 * tf / peakTflops, r.flopModel(), r.note().replace(',', ';')));
+        }
+        return sb.toString();
+    }
+
+    /** A small CSV (no quoted fields) as rows of column -> value; empty when the file is missing. */
+    static List<Map<String, String>> readCsv(Path file) throws IOException {
+        List<Map<String, String>> out = new ArrayList<>();
+        if (!Files.isRegularFile(file)) return out;
+        List<String> lines = Files.readAllLines(file);
+        if (lines.isEmpty()) return out;
+        String[] header = lines.get(0).split(",", -1);
+        for (String line : lines.subList(1, lines.size())) {
+            if (line.isBlank()) continue;
+            String[] f = line.split(",", -1);
+            Map<String, String> row = new LinkedHashMap<>();
+            for (int i = 0; i < header.length && i < f.length; i++) row.put(header[i], f[i]);
+            out.add(row);
+        }
+        return out;
+    }
+}
