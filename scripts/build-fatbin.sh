@@ -37,7 +37,8 @@ for cu in "${sources[@]}"; do
   [ -z "$stale" ] && continue
   start=$(date +%s)
   tmp="$fatbin.tmp.$$"
-  "$nvcc_bin" -fatbin -O3 -std=c++17 -I "$inc" \
+  # shellcheck disable=SC2086  # NVCC_EXTRA: extra flags, e.g. "--threads 0" on a many-core machine
+  "$nvcc_bin" -fatbin -O3 -std=c++17 ${NVCC_EXTRA:-} -I "$inc" \
     -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90 \
     -o "$tmp" "$cu"
   mv -f "$tmp" "$fatbin"

@@ -58,6 +58,12 @@ public interface Device extends AutoCloseable {
     /** Waits for every launched kernel and reports an asynchronous error, if any. */
     void synchronize();
 
+    /**
+     * With {@code on}, every launch waits for its kernel, so that an asynchronous fault (an illegal address) is
+     * reported with the name of the kernel that caused it; for validation runs, not for timing.
+     */
+    default void checkEachLaunch(boolean on) {}
+
     /** Runs body between two GPU events and returns the milliseconds between them (wall time when emulated). */
     double timeMillis(Runnable body);
 

@@ -24,6 +24,7 @@ final class JCudaDevice implements Device {
     private final Map<String, CUfunction> functions = new HashMap<>();
     private final Map<String, Integer> sharedBytes = new HashMap<>();
     private final Set<String> sharedRaised = new HashSet<>();
+    private boolean checkEachLaunch = Boolean.getBoolean("cottention.cuda.checkEachLaunch");
 
     JCudaDevice(String moduleName, byte[] fatbin, DeviceInfo info) {
         this.moduleName = moduleName;
@@ -186,10 +187,16 @@ final class JCudaDevice implements Device {
         }
         try {
             JCudaDriver.cuLaunchKernel(f, gridX, gridY, 1, THREADS, 1, 1, shared, null, Pointer.to(params), null);
+            if (checkEachLaunch) JCudaDriver.cuCtxSynchronize();
         } catch (CudaException e) {
             throw new IllegalStateException("launch of " + kernel + " (grid " + gridX + " x " + gridY + ", " + shared
                     + " bytes shared) failed: " + e.getMessage(), e);
         }
+    }
+
+    @Override
+    public void checkEachLaunch(boolean on) {
+        checkEachLaunch = on;
     }
 
     @Override

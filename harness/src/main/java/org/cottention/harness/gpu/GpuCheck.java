@@ -77,7 +77,7 @@ public final class GpuCheck {
         boolean quick = a.has("quick"), emulate = a.has("emulate");
         Path dir = Path.of(a.get("out", "results/gpu"));
         if (!emulate && !CudaRuntime.available()) {
-            System.err.println("gpu-check: no CUDA device/driver: " + CudaRuntime.unavailableReason()
+            System.err.println("gpu-check: CUDA unavailable: " + CudaRuntime.unavailableReason()
                     + " (--emulate dry-runs the check on the CPU emulation)");
             return 3;
         }
@@ -98,10 +98,19 @@ public final class GpuCheck {
             int sm = a.positiveInt("softmax-long-length", emulate ? 130 : 4096);
             out.printf("validation: causal cosine at s = %d and flash softmax at s = %d, %d heads of 64: GPU done, "
                     + "reference started in the background%n", s, sm, longHeads);
-            validation.startLong(pool, s, longHeads, sm);
+            try {
+                validation.startLong(pool, s, longHeads, sm);
+            } catch (RuntimeException e) {
+                out.println("validation: the long check failed: " + e);
+                validation.failed("long", e);
+            }
         }
         long t0 = System.nanoTime();
+        cosine.checkEachLaunch(true); // a kernel fault is reported with the kernel's name
+        softmax.checkEachLaunch(true);
         validation.small(emulate ? KernelValidation.TINY : KernelValidation.SMALL, emulate ? 40 : 160);
+        cosine.checkEachLaunch(false);
+        softmax.checkEachLaunch(false);
         out.printf("validation: %d small-shape comparisons in %.1f s%n", validation.rows().size(), (System.nanoTime() - t0) / 1e9);
 
         int heads = a.positiveInt("heads", emulate ? 2 : 16), width = a.positiveInt("width", 64);
@@ -110,9 +119,12 @@ public final class GpuCheck {
         // Leave a quarter of what is left for the background reference, at least 60 s.
         long timingDeadline = System.nanoTime() + Math.max(0, (deadline - System.nanoTime()) * 3 / 4);
         KernelTimings timings = new KernelTimings(cosine, softmax, heads, width, timingDeadline, out::println);
-        timings.run(lengths);
-        validation.collect(Math.max(deadline, System.nanoTime() + 60_000_000_000L));
-        pool.shutdownNow();
+        try {
+            timings.run(lengths);
+        } finally {
+            validation.collect(Math.max(deadline, System.nanoTime() + 60_000_000_000L));
+            pool.shutdownNow();
+        }
 
         List<KernelValidation.Row> rows = validation.rows();
         long failed = rows.stream().filter(r -> !r.pass()).count();

@@ -125,14 +125,30 @@ final class KernelTimings {
                     continue;
                 }
                 try (Tensors t = new Tensors(cosineDevice, p.inputType(), rows, s, d, heads)) {
-                    cosine(p, s, t, true);
-                    cosine(p, s, t, false);
-                    cosineDecode(p, s, t);
-                    softmaxFlash(p, s, t);
-                    if (p != Precision.BF16_TF32) softmaxNaive(p, s, t);
+                    guarded(p, s, () -> cosine(p, s, t, true));
+                    guarded(p, s, () -> cosine(p, s, t, false));
+                    guarded(p, s, () -> cosineDecode(p, s, t));
+                    guarded(p, s, () -> softmaxFlash(p, s, t));
+                    if (p != Precision.BF16_TF32) guarded(p, s, () -> softmaxNaive(p, s, t));
+                } catch (RuntimeException e) {
+                    failed(p, s, e);
                 }
             }
         }
+    }
+
+    /** Runs one family's timings; a failure (out of memory, a kernel fault) is recorded and the rest goes on. */
+    private void guarded(Precision p, int s, Runnable body) {
+        try {
+            body.run();
+        } catch (RuntimeException e) {
+            failed(p, s, e);
+        }
+    }
+
+    private void failed(Precision p, int s, RuntimeException e) {
+        String msg = String.valueOf(e.getMessage()).replace(',', ';').replace('\n', ' ');
+        record("(failed)", p, "-", "-", s, null, Double.NaN, Double.NaN, "", "failed: " + e.getClass().getSimpleName() + ": " + msg);
     }
 
     private void skipAll(int s, Precision p) {
