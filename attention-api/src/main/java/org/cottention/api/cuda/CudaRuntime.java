@@ -132,7 +132,7 @@ public final class CudaRuntime {
                     attribute(dev, CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN), driver[0]);
             return new Probe(info, ctx, "");
         } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
-            return new Probe(null, null, "no CUDA driver: " + linkFailure(e.getMessage()));
+            return new Probe(null, null, linkFailure(e.getMessage()));
         } catch (RuntimeException e) { // jcuda.CudaException
             return new Probe(null, null, "CUDA driver error: " + firstLine(e.getMessage()));
         }

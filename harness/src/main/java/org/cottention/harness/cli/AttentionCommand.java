@@ -12,6 +12,7 @@ import org.cottention.api.Attention;
 import org.cottention.api.AttentionGradients;
 import org.cottention.api.AttentionInput;
 import org.cottention.api.AttentionKind;
+import org.cottention.api.cuda.CudaUnavailableException;
 import org.cottention.cosine.ChunkedCausalCosineAttention;
 import org.cottention.harness.attention.AttentionRegistry;
 import org.cottention.harness.io.AtomicFiles;
@@ -148,7 +149,16 @@ public final class AttentionCommand {
         NpyInputs.requireFinite(vName, va);
 
         if (auto) entry = AttentionRegistry.fastest(kind, causal, dt);
-        Attention attention = entry.create(causal, chunk);
+        if (entry.gpu() && dt != DataType.FLOAT) {
+            throw new CliException("attention: --impl " + entry.name() + " computes in float32, but " + qName + " is "
+                    + "float64; convert the inputs or use a CPU implementation (--list)");
+        }
+        Attention attention;
+        try {
+            attention = entry.create(causal, chunk);
+        } catch (CudaUnavailableException e) {
+            throw new CliException("attention: " + e.getMessage());
+        }
         AttentionInput in = new AttentionInput(qa.toNd(dt), ka.toNd(dt), va.toNd(dt), mask, m);
         long t0 = System.nanoTime();
         Attention.Forward fwd = attention.forward(in);
