@@ -67,4 +67,9 @@ public final class Nd {
     public static double[] toDoubles(INDArray x) {
         return x.castTo(DataType.DOUBLE).dup('c').data().asDouble();
     }
+
+    /** The values of any array, row-major, as float32 (what the CUDA kernels take). */
+    public static float[] toFloats(INDArray x) {
+        return x.castTo(DataType.FLOAT).dup('c').data().asFloat();
+    }
 }

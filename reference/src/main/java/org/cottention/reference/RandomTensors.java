@@ -38,6 +38,27 @@ public final class RandomTensors {
         return m;
     }
 
+    /** The inputs of one attention call and the gradient dL/dO to feed its backward. */
+    public record AttentionCase(double[][][][] q, double[][][][] k, double[][][][] v, double[][][][] g, double[][] mask,
+                                double[] m) {}
+
+    /**
+     * q, k (N, H, s, dk), v and g (N, H, s, dv) with N(0, 1) entries, a mask of the given kind ("right":
+     * {@link #rightPadded}, "arbitrary": {@link #arbitrary}, "none": null) and m (H) from {@link #stabilizer}, drawn in
+     * that order.
+     */
+    public static AttentionCase attentionCase(Random rng, int n, int h, int s, int dk, int dv, String mask) {
+        double[][][][] q = normal(rng, n, h, s, dk), k = normal(rng, n, h, s, dk);
+        double[][][][] v = normal(rng, n, h, s, dv), g = normal(rng, n, h, s, dv);
+        double[][] p = switch (mask) {
+            case "right" -> rightPadded(rng, n, s);
+            case "arbitrary" -> arbitrary(rng, n, s);
+            case "none" -> null;
+            default -> throw new IllegalArgumentException("mask kind must be right, arbitrary or none, got " + mask);
+        };
+        return new AttentionCase(q, k, v, g, p, stabilizer(rng, h));
+    }
+
     /** Relative error ||a - b|| / max(||b||, tiny) over all entries. */
     public static double relativeError(double[][][][] a, double[][][][] b) {
         double num = 0, den = 0;

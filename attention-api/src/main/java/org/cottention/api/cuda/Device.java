@@ -38,6 +38,25 @@ public interface Device extends AutoCloseable {
     /** F32 or BF16 buffer to float32 values. */
     void download(Buffer src, float[] dst);
 
+    /** A new buffer of the given type holding values (BF16 rounds). */
+    default Buffer upload(ElementType type, float[] values) {
+        Buffer b = alloc(type, values.length);
+        try {
+            upload(b, values);
+        } catch (RuntimeException e) {
+            b.close();
+            throw e;
+        }
+        return b;
+    }
+
+    /** The values of an F32 or BF16 buffer as a new float32 array. */
+    default float[] download(Buffer src) {
+        float[] out = new float[Math.toIntExact(src.count())];
+        download(src, out);
+        return out;
+    }
+
     void download(Buffer src, double[] dst);
 
     /** Sets every element to zero. */

@@ -44,4 +44,20 @@ public final class HostArrays {
         }
         return out;
     }
+
+    /**
+     * ||actual - expected|| / max(||expected||, 1) over all entries: relative error, absolute below norm 1, so that
+     * an exact 0 (softmax over one key has a zero gradient) stays checkable. actual is a flat (N, H, s, d) array.
+     */
+    public static double error(double[][][][] expected, float[] actual, int d) {
+        double[][][][] got = nested(actual, expected.length, expected[0].length, expected[0][0].length, d);
+        double num = 0, den = 0;
+        for (int n = 0; n < got.length; n++) for (int h = 0; h < got[n].length; h++)
+            for (int t = 0; t < got[n][h].length; t++) for (int e = 0; e < d; e++) {
+                double x = got[n][h][t][e], y = expected[n][h][t][e];
+                num += (x - y) * (x - y);
+                den += y * y;
+            }
+        return Math.sqrt(num) / Math.max(Math.sqrt(den), 1);
+    }
 }

@@ -4,6 +4,7 @@ import org.cottention.api.cuda.CudaRuntime;
 import org.cottention.api.cuda.Device;
 import org.cottention.api.cuda.Device.Buffer;
 import org.cottention.api.cuda.ElementType;
+import org.cottention.api.cuda.KernelSet;
 import org.cottention.api.cuda.Precision;
 
 /**
@@ -15,32 +16,20 @@ import org.cottention.api.cuda.Precision;
  * <p>Layouts (row-major): q, k, dL/dO (N*H, s, dk or dv) = the (N, H, s, d) arrays of the Attention interface;
  * mask (N, s) of 0/1 or null; m (H) raw stabiliser parameters; recurrent states (N*H, dv, dk) in float64.
  */
-public final class CosineKernels {
+public final class CosineKernels extends KernelSet {
     /** The module: cosine.fatbin, a resource next to this class. */
     public static final String MODULE = "cosine";
     /** Padded head widths with kernel instances: dk and dv up to the last one. */
     static final int[] WIDTHS = {32, 64, 128};
     static final int DEFAULT_CHUNK = 64, SMALL_CHUNK = 32;
 
-    private final Device device;
-    private final Precision precision;
-
     public CosineKernels(Device device, Precision precision) {
-        this.device = device;
-        this.precision = precision;
+        super(device, precision);
     }
 
     /** The kernels on the GPU; throws {@code CudaUnavailableException} without a device, driver or fatbin. */
     public static CosineKernels onGpu(Precision precision) {
         return new CosineKernels(CudaRuntime.load(CosineKernels.class, MODULE), precision);
-    }
-
-    public Device device() {
-        return device;
-    }
-
-    public Precision precision() {
-        return precision;
     }
 
     /** One call's dimensions: N, H, s, dk, dv and causal or bidirectional. */
@@ -224,29 +213,17 @@ public final class CosineKernels {
 
         Inputs(HostInput in) {
             ElementType t = precision.inputType();
-            q = upload(t, in.q());
-            k = upload(t, in.k());
-            v = upload(t, in.v());
-            mask = in.mask() == null ? null : upload(ElementType.F32, in.mask());
-            m = upload(ElementType.F32, in.m());
+            q = device.upload(t, in.q());
+            k = device.upload(t, in.k());
+            v = device.upload(t, in.v());
+            mask = in.mask() == null ? null : device.upload(ElementType.F32, in.mask());
+            m = device.upload(ElementType.F32, in.m());
         }
 
         @Override
         public void close() {
             for (Buffer b : new Buffer[] {q, k, v, mask, m}) if (b != null) b.close();
         }
-    }
-
-    private Buffer upload(ElementType type, float[] values) {
-        Buffer b = device.alloc(type, values.length);
-        device.upload(b, values);
-        return b;
-    }
-
-    private float[] download(Buffer b) {
-        float[] out = new float[Math.toIntExact(b.count())];
-        device.download(b, out);
-        return out;
     }
 
     /** Forward on host arrays: out (B*s*dv). */
@@ -265,7 +242,7 @@ public final class CosineKernels {
         try (Workspace w = workspace(p, false); Inputs x = new Inputs(in);
              Buffer out = device.alloc(ElementType.F32, (long) s.rows() * s.length() * s.valueDim());
              Buffer init = initial == null ? null : device.alloc(ElementType.F64, stateLen);
-             Buffer offset = countOffset == null ? null : upload(ElementType.F32, countOffset);
+             Buffer offset = countOffset == null ? null : device.upload(ElementType.F32, countOffset);
              Buffer fin = s.causal() ? device.alloc(ElementType.F64, stateLen) : null) {
             if (init != null) device.upload(init, initial);
             forward(w, x.q, x.k, x.v, x.mask, x.m, out, init, offset, fin);
@@ -275,7 +252,7 @@ public final class CosineKernels {
                 finalState = new double[Math.toIntExact(stateLen)];
                 device.download(fin, finalState);
             }
-            return new StatefulOutput(download(out), finalState);
+            return new StatefulOutput(device.download(out), finalState);
         }
     }
 
@@ -286,12 +263,12 @@ public final class CosineKernels {
         long qk = (long) s.rows() * s.length() * s.keyDim(), vv = (long) s.rows() * s.length() * s.valueDim();
         if (g.length != vv) throw new IllegalArgumentException("dL/dO must have " + vv + " elements, got " + g.length);
         try (Workspace w = workspace(p, true); Inputs x = new Inputs(in);
-             Buffer gb = upload(precision.inputType(), g);
+             Buffer gb = device.upload(precision.inputType(), g);
              Buffer dq = device.alloc(ElementType.F32, qk); Buffer dk = device.alloc(ElementType.F32, qk);
              Buffer dv = device.alloc(ElementType.F32, vv)) {
             backward(w, x.q, x.k, x.v, gb, x.mask, x.m, dq, dk, dv, false);
             device.synchronize();
-            return new HostGradients(download(dq), download(dk), download(dv), dm(w));
+            return new HostGradients(device.download(dq), device.download(dk), device.download(dv), dm(w));
         }
     }
 }

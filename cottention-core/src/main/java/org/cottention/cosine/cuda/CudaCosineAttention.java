@@ -5,6 +5,7 @@ import org.cottention.api.AttentionGradients;
 import org.cottention.api.AttentionInput;
 import org.cottention.api.AttentionKind;
 import org.cottention.api.DecodingState;
+import org.cottention.api.Nd;
 import org.cottention.api.cuda.CudaUnavailableException;
 import org.cottention.api.cuda.Precision;
 import org.cottention.cosine.BidirectionalCosineAttention;
@@ -89,7 +90,7 @@ public final class CudaCosineAttention implements Attention {
             throw new IllegalArgumentException(name() + ": backward needs the Forward returned by its own forward");
         }
         CosineKernels.Shape s = f.input().shape();
-        CosineKernels.HostGradients g = kernels.backward(f.input(), floats(gradOutput));
+        CosineKernels.HostGradients g = kernels.backward(f.input(), Nd.toFloats(gradOutput));
         long[] qShape = {s.batch(), s.heads(), s.length(), s.keyDim()};
         long[] vShape = {s.batch(), s.heads(), s.length(), s.valueDim()};
         float[] dm = new float[s.heads()];
@@ -113,8 +114,8 @@ public final class CudaCosineAttention implements Attention {
         double[] m = in.stabilizer();
         float[] mf = new float[m.length];
         for (int h = 0; h < m.length; h++) mf[h] = (float) m[h];
-        return new CosineKernels.HostInput(shape, floats(in.q()), floats(in.k()), floats(in.v()),
-                in.mask() == null ? null : floats(in.mask()), mf);
+        return new CosineKernels.HostInput(shape, Nd.toFloats(in.q()), Nd.toFloats(in.k()), Nd.toFloats(in.v()),
+                in.mask() == null ? null : Nd.toFloats(in.mask()), mf);
     }
 
     static void requireFloat(DataType dt, String name) {
@@ -122,10 +123,5 @@ public final class CudaCosineAttention implements Attention {
             throw new IllegalArgumentException(name + " computes in float32, got " + dt + " inputs; cast them, or use "
                     + "the CPU implementation for " + dt);
         }
-    }
-
-    /** The values of x, row-major, as float32. */
-    static float[] floats(INDArray x) {
-        return x.castTo(DataType.FLOAT).dup('c').data().asFloat();
     }
 }

@@ -2,6 +2,7 @@ package org.cottention.cosine.cuda;
 
 import java.lang.ref.Cleaner;
 import org.cottention.api.DecodingState;
+import org.cottention.api.Nd;
 import org.cottention.api.cuda.Device;
 import org.cottention.api.cuda.Device.Buffer;
 import org.cottention.api.cuda.ElementType;
@@ -60,7 +61,7 @@ final class CudaCosineDecodingState implements DecodingState {
         }
         float[] p = new float[batch * len];
         if (mask == null) java.util.Arrays.fill(p, 1f);
-        else p = CudaCosineAttention.floats(mask);
+        else p = Nd.toFloats(mask);
         float[] mf = new float[heads];
         for (int h = 0; h < heads; h++) mf[h] = m == null ? 0.5f : m.getFloat(h);
         float[] before = new float[batch];
@@ -69,8 +70,8 @@ final class CudaCosineDecodingState implements DecodingState {
         if (len == 1) {
             float[] after = new float[batch];
             for (int b = 0; b < batch; b++) after[b] = before[b] + p[b];
-            try (Buffer qb = upload(CudaCosineAttention.floats(q)); Buffer kb = upload(CudaCosineAttention.floats(k));
-                 Buffer vb = upload(CudaCosineAttention.floats(v)); Buffer pb = upload(p); Buffer cb = upload(after);
+            try (Buffer qb = upload(Nd.toFloats(q)); Buffer kb = upload(Nd.toFloats(k));
+                 Buffer vb = upload(Nd.toFloats(v)); Buffer pb = upload(p); Buffer cb = upload(after);
                  Buffer mb = upload(mf); Buffer ob = device.alloc(ElementType.F32, (long) batch * heads * valueDim)) {
                 kernels.decodeStep(batch, heads, keyDim, valueDim, qb, kb, vb, pb, cb, mb, holder.state, ob);
                 out = new float[batch * heads * valueDim];
@@ -82,9 +83,9 @@ final class CudaCosineDecodingState implements DecodingState {
             CosineKernels.Plan plan = kernels.plan(shape);
             Buffer next = device.alloc(ElementType.F64, stateLength());
             try (CosineKernels.Workspace w = kernels.workspace(plan, false);
-                 Buffer qb = upload(kernels.precision().inputType(), CudaCosineAttention.floats(q));
-                 Buffer kb = upload(kernels.precision().inputType(), CudaCosineAttention.floats(k));
-                 Buffer vb = upload(kernels.precision().inputType(), CudaCosineAttention.floats(v));
+                 Buffer qb = device.upload(kernels.precision().inputType(), Nd.toFloats(q));
+                 Buffer kb = device.upload(kernels.precision().inputType(), Nd.toFloats(k));
+                 Buffer vb = device.upload(kernels.precision().inputType(), Nd.toFloats(v));
                  Buffer pb = upload(p); Buffer mb = upload(mf); Buffer offset = upload(before);
                  Buffer ob = device.alloc(ElementType.F32, (long) batch * heads * len * valueDim)) {
                 kernels.forward(w, qb, kb, vb, pb, mb, ob, holder.state, offset, next);
@@ -103,13 +104,7 @@ final class CudaCosineDecodingState implements DecodingState {
     }
 
     private Buffer upload(float[] values) {
-        return upload(ElementType.F32, values);
-    }
-
-    private Buffer upload(ElementType type, float[] values) {
-        Buffer b = device.alloc(type, values.length);
-        device.upload(b, values);
-        return b;
+        return device.upload(ElementType.F32, values);
     }
 
     @Override

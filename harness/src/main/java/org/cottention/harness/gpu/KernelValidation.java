@@ -46,13 +46,6 @@ final class KernelValidation {
         return rows;
     }
 
-    /** Relative error of float32 results against the reference, absolute below norm 1 (an exact 0 stays checkable). */
-    static double error(double[][][][] expected, float[] actual, int d) {
-        double[][][][] got = HostArrays.nested(actual, expected.length, expected[0].length, expected[0][0].length, d);
-        double norm = Math.sqrt(RandomTensors.inner(expected, expected));
-        return RandomTensors.relativeError(got, expected) * Math.max(norm, 1e-300) / Math.max(norm, 1);
-    }
-
     static double tolerance(Precision p) {
         return switch (p) {
             case F32_SIMT -> 2e-5;
@@ -78,17 +71,9 @@ final class KernelValidation {
     }
 
     private static Inputs inputs(Case c, long seed) {
-        Random rng = new Random(seed);
-        double[][][][] q = RandomTensors.normal(rng, c.n(), c.h(), c.s(), c.dk());
-        double[][][][] k = RandomTensors.normal(rng, c.n(), c.h(), c.s(), c.dk());
-        double[][][][] v = RandomTensors.normal(rng, c.n(), c.h(), c.s(), c.dv());
-        double[][][][] g = RandomTensors.normal(rng, c.n(), c.h(), c.s(), c.dv());
-        double[][] mask = switch (c.mask()) {
-            case "right" -> RandomTensors.rightPadded(rng, c.n(), c.s());
-            case "arbitrary" -> RandomTensors.arbitrary(rng, c.n(), c.s());
-            default -> null;
-        };
-        return new Inputs(q, k, v, g, mask, RandomTensors.stabilizer(rng, c.h()));
+        RandomTensors.AttentionCase x = RandomTensors.attentionCase(new Random(seed), c.n(), c.h(), c.s(), c.dk(), c.dv(),
+                c.mask());
+        return new Inputs(x.q(), x.k(), x.v(), x.g(), x.mask(), x.m());
     }
 
     /** Tiny shapes for a dry run on the CPU emulation. */
@@ -170,10 +155,10 @@ final class KernelValidation {
     private void addCosine(String check, String impl, Precision p, boolean causal, Case c, double[][][][] expected,
                            Gradients eg, float[] out, CosineKernels.HostGradients gr) {
         double tol = tolerance(p);
-        add(check, impl, p, causal, c, "output", error(expected, out, c.dv()), tol);
-        add(check, impl, p, causal, c, "dq", error(eg.dq(), gr.dq(), c.dk()), tol);
-        add(check, impl, p, causal, c, "dk", error(eg.dk(), gr.dk(), c.dk()), tol);
-        add(check, impl, p, causal, c, "dv", error(eg.dv(), gr.dv(), c.dv()), tol);
+        add(check, impl, p, causal, c, "output", HostArrays.error(expected, out, c.dv()), tol);
+        add(check, impl, p, causal, c, "dq", HostArrays.error(eg.dq(), gr.dq(), c.dk()), tol);
+        add(check, impl, p, causal, c, "dk", HostArrays.error(eg.dk(), gr.dk(), c.dk()), tol);
+        add(check, impl, p, causal, c, "dv", HostArrays.error(eg.dv(), gr.dv(), c.dv()), tol);
         add(check, impl, p, causal, c, "dm", RandomTensors.relativeError(gr.dm(), eg.dm()), tol);
     }
 
@@ -188,10 +173,10 @@ final class KernelValidation {
         Gradients eg = ref.gradients();
         String impl = form == SoftmaxKernels.Form.FLASH ? "cuda-softmax-flash" : "cuda-softmax-naive";
         double tol = tolerance(p);
-        add(check, impl, p, causal, c, "output", error(ref.output(), out, c.dv()), tol);
-        add(check, impl, p, causal, c, "dq", error(eg.dq(), gr.dq(), c.dk()), tol);
-        add(check, impl, p, causal, c, "dk", error(eg.dk(), gr.dk(), c.dk()), tol);
-        add(check, impl, p, causal, c, "dv", error(eg.dv(), gr.dv(), c.dv()), tol);
+        add(check, impl, p, causal, c, "output", HostArrays.error(ref.output(), out, c.dv()), tol);
+        add(check, impl, p, causal, c, "dq", HostArrays.error(eg.dq(), gr.dq(), c.dk()), tol);
+        add(check, impl, p, causal, c, "dk", HostArrays.error(eg.dk(), gr.dk(), c.dk()), tol);
+        add(check, impl, p, causal, c, "dv", HostArrays.error(eg.dv(), gr.dv(), c.dv()), tol);
     }
 
     /** Cosine decoding steps after a chunked prompt, and softmax queries at an offset, against the causal reference. */
@@ -217,7 +202,7 @@ final class KernelValidation {
         for (int n = 0; n < c.n(); n++) for (int t = 0; t < prompt; t++) counts[n] += (float) x.mask[n][t];
         float[] decoded = new float[b * (c.s() - prompt) * c.dv()];
         try (Device.Buffer state = cosineDevice.alloc(ElementType.F64, (long) b * c.dv() * c.dk());
-             Device.Buffer mb = upload(cosineDevice, HostArrays.flat(x.m)); Device.Buffer qb = cosineDevice.alloc(ElementType.F32, (long) b * c.dk());
+             Device.Buffer mb = cosineDevice.upload(ElementType.F32, HostArrays.flat(x.m)); Device.Buffer qb = cosineDevice.alloc(ElementType.F32, (long) b * c.dk());
              Device.Buffer kb = cosineDevice.alloc(ElementType.F32, (long) b * c.dk()); Device.Buffer vb = cosineDevice.alloc(ElementType.F32, (long) b * c.dv());
              Device.Buffer pb = cosineDevice.alloc(ElementType.F32, c.n()); Device.Buffer cb = cosineDevice.alloc(ElementType.F32, c.n());
              Device.Buffer ob = cosineDevice.alloc(ElementType.F32, (long) b * c.dv())) {
@@ -237,7 +222,7 @@ final class KernelValidation {
             }
         }
         add("decode", "cuda-cosine-decode-step", Precision.F32_SIMT, true, c, "output",
-                error(cut(expected, prompt, c.s() - prompt), decoded, c.dv()), 2e-5);
+                HostArrays.error(cut(expected, prompt, c.s() - prompt), decoded, c.dv()), 2e-5);
 
         // Softmax: the last 3 queries at offset s - 3 against all keys.
         double[][][][] full = ReferenceSoftmaxAttention.forward(true, x.q, x.k, x.v, x.mask);
@@ -252,7 +237,7 @@ final class KernelValidation {
                 if (form == SoftmaxKernels.Form.NAIVE && p == Precision.BF16_TF32) continue;
                 float[] got = new SoftmaxKernels(softmaxDevice, p).forward(in, form);
                 add("decode", form == SoftmaxKernels.Form.FLASH ? "cuda-softmax-flash" : "cuda-softmax-naive", p, true,
-                        new Case(c.n(), c.h(), 3, c.dk(), c.dv(), c.mask()), "output at offset", error(want, got, c.dv()),
+                        new Case(c.n(), c.h(), 3, c.dk(), c.dv(), c.mask()), "output at offset", HostArrays.error(want, got, c.dv()),
                         tolerance(p));
             }
         }
@@ -300,10 +285,10 @@ final class KernelValidation {
                     Precision p = f32[i];
                     double tol = tolerance(p);
                     CosineKernels.HostGradients gr = grads.get(i);
-                    r.add(row(chk, impl, p, true, c1, "output", error(expected, headOf(outs.get(i), c, head, 64), 64), tol));
-                    r.add(row(chk, impl, p, true, c1, "dq", error(eg.dq(), headOf(gr.dq(), c, head, 64), 64), tol));
-                    r.add(row(chk, impl, p, true, c1, "dk", error(eg.dk(), headOf(gr.dk(), c, head, 64), 64), tol));
-                    r.add(row(chk, impl, p, true, c1, "dv", error(eg.dv(), headOf(gr.dv(), c, head, 64), 64), tol));
+                    r.add(row(chk, impl, p, true, c1, "output", HostArrays.error(expected, headOf(outs.get(i), c, head, 64), 64), tol));
+                    r.add(row(chk, impl, p, true, c1, "dq", HostArrays.error(eg.dq(), headOf(gr.dq(), c, head, 64), 64), tol));
+                    r.add(row(chk, impl, p, true, c1, "dk", HostArrays.error(eg.dk(), headOf(gr.dk(), c, head, 64), 64), tol));
+                    r.add(row(chk, impl, p, true, c1, "dv", HostArrays.error(eg.dv(), headOf(gr.dv(), c, head, 64), 64), tol));
                     r.add(row(chk, impl, p, true, c1, "dm",
                             Math.abs(gr.dm()[head] - eg.dm()[0]) / Math.max(Math.abs(eg.dm()[0]), 1e-300), tol));
                 }
@@ -320,10 +305,10 @@ final class KernelValidation {
                     Precision p = f32[i];
                     double tol = tolerance(p);
                     SoftmaxKernels.HostGradients gr = smGrads.get(i);
-                    r.add(row(chk, impl, p, true, c1, "output", error(expected, headOf(smOuts.get(i), cs, head, 64), 64), tol));
-                    r.add(row(chk, impl, p, true, c1, "dq", error(eg.dq(), headOf(gr.dq(), cs, head, 64), 64), tol));
-                    r.add(row(chk, impl, p, true, c1, "dk", error(eg.dk(), headOf(gr.dk(), cs, head, 64), 64), tol));
-                    r.add(row(chk, impl, p, true, c1, "dv", error(eg.dv(), headOf(gr.dv(), cs, head, 64), 64), tol));
+                    r.add(row(chk, impl, p, true, c1, "output", HostArrays.error(expected, headOf(smOuts.get(i), cs, head, 64), 64), tol));
+                    r.add(row(chk, impl, p, true, c1, "dq", HostArrays.error(eg.dq(), headOf(gr.dq(), cs, head, 64), 64), tol));
+                    r.add(row(chk, impl, p, true, c1, "dk", HostArrays.error(eg.dk(), headOf(gr.dk(), cs, head, 64), 64), tol));
+                    r.add(row(chk, impl, p, true, c1, "dv", HostArrays.error(eg.dv(), headOf(gr.dv(), cs, head, 64), 64), tol));
                 }
                 return r;
             }));
@@ -354,12 +339,6 @@ final class KernelValidation {
                            double tol) {
         return new Row(check, impl, p.label(), causal ? "causal" : "bidirectional", c.n(), c.h(), c.s(), c.dk(), c.dv(),
                 quantity, error, tol);
-    }
-
-    private static Device.Buffer upload(Device d, float[] x) {
-        Device.Buffer b = d.alloc(ElementType.F32, x.length);
-        d.upload(b, x);
-        return b;
     }
 
     private static CosineKernels.HostInput cosineInput(Case c, Inputs x, int from, int len) {

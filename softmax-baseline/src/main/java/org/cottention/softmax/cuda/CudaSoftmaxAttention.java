@@ -5,6 +5,7 @@ import org.cottention.api.AttentionGradients;
 import org.cottention.api.AttentionInput;
 import org.cottention.api.AttentionKind;
 import org.cottention.api.DecodingState;
+import org.cottention.api.Nd;
 import org.cottention.api.cuda.CudaUnavailableException;
 import org.cottention.api.cuda.Precision;
 import org.cottention.softmax.SoftmaxAttention;
@@ -80,8 +81,8 @@ public final class CudaSoftmaxAttention implements Attention {
         requireFloat(in.dataType(), name());
         SoftmaxKernels.Shape shape = SoftmaxKernels.Shape.self((int) in.batch(), (int) in.heads(), (int) in.length(),
                 (int) in.keyDim(), (int) in.valueDim(), causal);
-        SoftmaxKernels.HostInput host = new SoftmaxKernels.HostInput(shape, floats(in.q()), floats(in.k()),
-                floats(in.v()), in.mask() == null ? null : floats(in.mask()));
+        SoftmaxKernels.HostInput host = new SoftmaxKernels.HostInput(shape, Nd.toFloats(in.q()), Nd.toFloats(in.k()),
+                Nd.toFloats(in.v()), in.mask() == null ? null : Nd.toFloats(in.mask()));
         float[] out = kernels.forward(host, form);
         return new CudaForward(host, Nd4j.create(out, new long[] {in.batch(), in.heads(), in.length(), in.valueDim()}, 'c'));
     }
@@ -92,7 +93,7 @@ public final class CudaSoftmaxAttention implements Attention {
             throw new IllegalArgumentException(name() + ": backward needs the Forward returned by its own forward");
         }
         SoftmaxKernels.Shape s = f.input().shape();
-        SoftmaxKernels.HostGradients g = kernels.backward(f.input(), floats(gradOutput), form);
+        SoftmaxKernels.HostGradients g = kernels.backward(f.input(), Nd.toFloats(gradOutput), form);
         long[] qShape = {s.batch(), s.heads(), s.queries(), s.keyDim()};
         long[] vShape = {s.batch(), s.heads(), s.keys(), s.valueDim()};
         return new AttentionGradients(Nd4j.create(g.dq(), qShape, 'c'), Nd4j.create(g.dk(), qShape, 'c'),
@@ -111,9 +112,5 @@ public final class CudaSoftmaxAttention implements Attention {
             throw new IllegalArgumentException(name + " computes in float32, got " + dt + " inputs; cast them, or use "
                     + "the CPU implementation " + SoftmaxAttention.NAME + " for " + dt);
         }
-    }
-
-    static float[] floats(INDArray x) {
-        return x.castTo(DataType.FLOAT).dup('c').data().asFloat();
     }
 }

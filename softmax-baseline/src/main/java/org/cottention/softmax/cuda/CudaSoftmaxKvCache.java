@@ -1,6 +1,7 @@
 package org.cottention.softmax.cuda;
 
 import org.cottention.api.DecodingState;
+import org.cottention.api.Nd;
 import org.cottention.softmax.cuda.SoftmaxKernels.Form;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -33,8 +34,8 @@ final class CudaSoftmaxKvCache implements DecodingState {
     public INDArray append(INDArray q, INDArray k, INDArray v, INDArray m, INDArray stabilizer) {
         CudaSoftmaxAttention.requireFloat(q.dataType(), CudaSoftmaxAttention.FLASH_NAME);
         int len = (int) q.size(2), rows = batch * heads, total = position + len;
-        float[] qf = CudaSoftmaxAttention.floats(q), kf = CudaSoftmaxAttention.floats(k), vf = CudaSoftmaxAttention.floats(v);
-        float[] mf = m == null ? null : CudaSoftmaxAttention.floats(m);
+        float[] qf = Nd.toFloats(q), kf = Nd.toFloats(k), vf = Nd.toFloats(v);
+        float[] mf = m == null ? null : Nd.toFloats(m);
         for (int b = 0; b < rows; b++) {
             keys[b] = grow(keys[b], kf, b * len * keyDim, len * keyDim);
             values[b] = grow(values[b], vf, b * len * valueDim, len * valueDim);

@@ -4,6 +4,7 @@ import org.cottention.api.cuda.CudaRuntime;
 import org.cottention.api.cuda.Device;
 import org.cottention.api.cuda.Device.Buffer;
 import org.cottention.api.cuda.ElementType;
+import org.cottention.api.cuda.KernelSet;
 import org.cottention.api.cuda.Precision;
 
 /**
@@ -15,7 +16,7 @@ import org.cottention.api.cuda.Precision;
  * of 0/1 or null. Queries sit at positions offset .. offset + L - 1 and keys at 0 .. S - 1 (self-attention:
  * L = S, offset 0; a decoding step: L = 1, offset = S - 1).
  */
-public final class SoftmaxKernels {
+public final class SoftmaxKernels extends KernelSet {
     /** The module: softmax.fatbin, a resource next to this class. */
     public static final String MODULE = "softmax";
     static final int[] WIDTHS = {32, 64, 128};
@@ -28,25 +29,13 @@ public final class SoftmaxKernels {
         FLASH
     }
 
-    private final Device device;
-    private final Precision precision;
-
     public SoftmaxKernels(Device device, Precision precision) {
-        this.device = device;
-        this.precision = precision;
+        super(device, precision);
     }
 
     /** The kernels on the GPU; throws {@code CudaUnavailableException} without a device, driver or fatbin. */
     public static SoftmaxKernels onGpu(Precision precision) {
         return new SoftmaxKernels(CudaRuntime.load(SoftmaxKernels.class, MODULE), precision);
-    }
-
-    public Device device() {
-        return device;
-    }
-
-    public Precision precision() {
-        return precision;
     }
 
     /** One call's dimensions. */
@@ -229,28 +218,16 @@ public final class SoftmaxKernels {
     /** Gradients as host arrays: dq (B*L*dk), dk (B*S*dk), dv (B*S*dv). */
     public record HostGradients(float[] dq, float[] dk, float[] dv) {}
 
-    private Buffer upload(ElementType type, float[] values) {
-        Buffer b = device.alloc(type, values.length);
-        device.upload(b, values);
-        return b;
-    }
-
-    private float[] download(Buffer b) {
-        float[] out = new float[Math.toIntExact(b.count())];
-        device.download(b, out);
-        return out;
-    }
-
     /** Forward on host arrays: out (B*L*dv). */
     public float[] forward(HostInput in, Form form) {
         Shape s = in.shape();
         ElementType t = precision.inputType();
-        try (Workspace w = workspace(plan(s, form), false); Buffer q = upload(t, in.q()); Buffer k = upload(t, in.k());
-             Buffer v = upload(t, in.v()); Buffer mask = in.mask() == null ? null : upload(ElementType.F32, in.mask());
+        try (Workspace w = workspace(plan(s, form), false); Buffer q = device.upload(t, in.q()); Buffer k = device.upload(t, in.k());
+             Buffer v = device.upload(t, in.v()); Buffer mask = in.mask() == null ? null : device.upload(ElementType.F32, in.mask());
              Buffer out = device.alloc(ElementType.F32, (long) s.rows() * s.queries() * s.valueDim())) {
             forward(w, q, k, v, mask, out);
             device.synchronize();
-            return download(out);
+            return device.download(out);
         }
     }
 
@@ -258,16 +235,16 @@ public final class SoftmaxKernels {
     public HostGradients backward(HostInput in, float[] g, Form form) {
         Shape s = in.shape();
         ElementType t = precision.inputType();
-        try (Workspace w = workspace(plan(s, form), true); Buffer q = upload(t, in.q()); Buffer k = upload(t, in.k());
-             Buffer v = upload(t, in.v()); Buffer mask = in.mask() == null ? null : upload(ElementType.F32, in.mask());
-             Buffer gb = upload(t, g);
+        try (Workspace w = workspace(plan(s, form), true); Buffer q = device.upload(t, in.q()); Buffer k = device.upload(t, in.k());
+             Buffer v = device.upload(t, in.v()); Buffer mask = in.mask() == null ? null : device.upload(ElementType.F32, in.mask());
+             Buffer gb = device.upload(t, g);
              Buffer out = device.alloc(ElementType.F32, (long) s.rows() * s.queries() * s.valueDim());
              Buffer dq = device.alloc(ElementType.F32, in.q().length); Buffer dk = device.alloc(ElementType.F32, in.k().length);
              Buffer dv = device.alloc(ElementType.F32, in.v().length)) {
             forward(w, q, k, v, mask, out);
             backward(w, q, k, v, gb, mask, out, dq, dk, dv);
             device.synchronize();
-            return new HostGradients(download(dq), download(dk), download(dv));
+            return new HostGradients(device.download(dq), device.download(dk), device.download(dv));
         }
     }
 }
