@@ -102,12 +102,13 @@ __device__ __forceinline__ void keep_lower_triangle(float* tile) {
 }
 
 // Stages KS rows of the state Y(k, j), k = k0 .. k0 + KS - 1, j < D, of a (rows x cols) row-major matrix src into
-// slice (KS x D, stride LD), zero outside: Y(k, j) = src[k][j] when !TRANSPOSED, src[j][k] when TRANSPOSED.
+// slice (KS x D, stride LD), zero outside: Y(k, j) = src[k][j] when !TRANSPOSED, src[j][k] when TRANSPOSED. Threads
+// walk the index that is contiguous in src (j, or k when transposed), so the global reads coalesce.
 template <int D, bool TRANSPOSED>
 __device__ __forceinline__ void stage_state_rows(float* slice, const float* src, int k0, int rows, int cols) {
   constexpr int LD = D + 4;
   for (int idx = threadIdx.x; idx < KS * D; idx += THREADS) {
-    const int kk = idx / D, j = idx % D, k = k0 + kk;
+    const int kk = TRANSPOSED ? idx % KS : idx / D, j = TRANSPOSED ? idx / KS : idx % D, k = k0 + kk;
     float v = 0.f;
     if (!TRANSPOSED && k < rows && j < cols) v = src[(size_t)k * cols + j];
     if (TRANSPOSED && j < rows && k < cols) v = src[(size_t)j * cols + k];

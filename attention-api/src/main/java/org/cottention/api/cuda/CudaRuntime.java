@@ -13,6 +13,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.ToIntFunction;
 import jcuda.driver.CUcontext;
 import jcuda.driver.CUdevice;
 import jcuda.driver.JCudaDriver;
@@ -59,14 +60,16 @@ public final class CudaRuntime {
 
     /**
      * Loads the kernel module {@code name}.fatbin: from the directory in {@code cottention.cuda.fatbin.dir} if set,
-     * else the class-path resource {@code name}.fatbin next to {@code anchor}.
+     * else the class-path resource {@code name}.fatbin next to {@code anchor}. declaredShared gives each kernel's
+     * dynamic shared memory as the Java twins compute it (-1: sized at launch); it is checked against the fatbin's
+     * {@code <kernel>_smem} globals, and used if a global cannot be read.
      *
      * @throws CudaUnavailableException without a device/driver, or when the module was not built (no nvcc)
      */
-    public static Device load(Class<?> anchor, String name) {
+    public static Device load(Class<?> anchor, String name, ToIntFunction<String> declaredShared) {
         device();
         byte[] image = fatbin(anchor, name);
-        return new JCudaDevice(name, image, probe().device);
+        return new JCudaDevice(name, image, probe().device, declaredShared);
     }
 
     private static byte[] fatbin(Class<?> anchor, String name) {

@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.ToIntFunction;
 import jcuda.CudaException;
 import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
@@ -26,9 +27,12 @@ final class JCudaDevice implements Device {
     private final Set<String> sharedRaised = new HashSet<>();
     private boolean checkEachLaunch = Boolean.getBoolean("cottention.cuda.checkEachLaunch");
 
-    JCudaDevice(String moduleName, byte[] fatbin, DeviceInfo info) {
+    private final ToIntFunction<String> declaredShared;
+
+    JCudaDevice(String moduleName, byte[] fatbin, DeviceInfo info, ToIntFunction<String> declaredShared) {
         this.moduleName = moduleName;
         this.info = info;
+        this.declaredShared = declaredShared;
         CudaRuntime.makeCurrent();
         try {
             JCudaDriver.cuModuleLoadData(module, fatbin);
@@ -199,21 +203,42 @@ final class JCudaDevice implements Device {
         checkEachLaunch = on;
     }
 
+    /**
+     * The fatbin's {@code <kernel>_smem} global, checked against the twins' value: they are two copies of one tile
+     * layout, and launching with too little shared memory would corrupt memory silently.
+     */
     @Override
     public int sharedBytes(String kernel) {
         return sharedBytes.computeIfAbsent(kernel, k -> {
+            int declared = -1;
+            try {
+                declared = declaredShared == null ? -1 : declaredShared.applyAsInt(k);
+            } catch (IllegalArgumentException e) {
+                // a kernel the twins do not know
+            }
             CudaRuntime.makeCurrent();
             CUdeviceptr ptr = new CUdeviceptr();
             long[] size = {0};
+            int fromModule = -1;
             try {
                 JCudaDriver.cuModuleGetGlobal(ptr, size, module, k + "_smem");
+                int[] v = {0};
+                JCudaDriver.cuMemcpyDtoH(Pointer.to(v), ptr, 4);
+                fromModule = v[0];
             } catch (CudaException e) {
-                return 0; // a kernel without dynamic shared memory
+                // no such global: a kernel without tile layout, or one the driver does not expose
             }
-            int[] v = {0};
-            JCudaDriver.cuMemcpyDtoH(Pointer.to(v), ptr, 4);
-            return v[0];
+            return resolveShared(moduleName + ".fatbin", k, fromModule, declared);
         });
+    }
+
+    /** The module's value (-1: not readable) checked against the twins' (-1: unknown or sized at launch). */
+    static int resolveShared(String module, String kernel, int fromModule, int declared) {
+        if (fromModule >= 0 && declared >= 0 && fromModule != declared) {
+            throw new IllegalStateException(kernel + ": " + module + " declares " + fromModule + " bytes of shared "
+                    + "memory, its Java twin " + declared + ": the kernel and its twin disagree");
+        }
+        return fromModule >= 0 ? fromModule : Math.max(declared, 0);
     }
 
     @Override

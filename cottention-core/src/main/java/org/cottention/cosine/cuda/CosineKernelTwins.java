@@ -147,7 +147,7 @@ public final class CosineKernelTwins {
                                int rows, int cols) {
         int d = g.d();
         for (int idx = 0; idx < KS * d; idx++) {
-            int kk = idx / d, j = idx % d, k = k0 + kk;
+            int kk = transposed ? idx % KS : idx / d, j = transposed ? idx / KS : idx % d, k = k0 + kk;
             float v = 0f;
             if (!transposed && k < rows && j < cols) v = src[Math.toIntExact(srcBase + (long) k * cols + j)];
             if (transposed && j < rows && k < cols) v = src[Math.toIntExact(srcBase + (long) j * cols + k)];

@@ -29,7 +29,12 @@ public final class CosineKernels extends KernelSet {
 
     /** The kernels on the GPU; throws {@code CudaUnavailableException} without a device, driver or fatbin. */
     public static CosineKernels onGpu(Precision precision) {
-        return new CosineKernels(CudaRuntime.load(CosineKernels.class, MODULE), precision);
+        return new CosineKernels(loadModule(), precision);
+    }
+
+    /** cosine.fatbin on the GPU, its shared-memory sizes checked against the twins'. */
+    public static Device loadModule() {
+        return CudaRuntime.load(CosineKernels.class, MODULE, CosineKernelTwins::sharedBytes);
     }
 
     /** One call's dimensions: N, H, s, dk, dv and causal or bidirectional. */

@@ -87,12 +87,14 @@ public final class GpuCheck {
         double peakTflops = a.has("peak-tflops") ? Double.parseDouble(a.get("peak-tflops")) : info.peakFp32Tflops();
         out.printf("gpu-check: %s; peak DRAM %.0f GB/s (%s), peak fp32 %.1f TFLOP/s (%s)%n", info.summary(), peakGbs,
                 a.has("peak-gbs") ? "given" : "driver clocks", peakTflops, a.has("peak-tflops") ? "given" : "driver clocks");
-        Device cosine = emulate ? CosineKernelTwins.device(EMULATED_SHARED) : CudaRuntime.load(CosineKernels.class, CosineKernels.MODULE);
-        Device softmax = emulate ? SoftmaxKernelTwins.device(EMULATED_SHARED) : CudaRuntime.load(SoftmaxKernels.class, SoftmaxKernels.MODULE);
+        Device cosine = emulate ? CosineKernelTwins.device(EMULATED_SHARED) : CosineKernels.loadModule();
+        Device softmax = emulate ? SoftmaxKernelTwins.device(EMULATED_SHARED) : SoftmaxKernels.loadModule();
 
         KernelValidation validation = new KernelValidation(cosine, softmax);
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Runtime.getRuntime().availableProcessors() - 1));
         int longHeads = a.positiveInt("long-heads", 2);
+        cosine.checkEachLaunch(true); // while validating, a kernel fault is reported with the kernel's name
+        softmax.checkEachLaunch(true);
         if (!quick) {
             int s = a.positiveInt("long-length", emulate ? 200 : 16384);
             int sm = a.positiveInt("softmax-long-length", emulate ? 130 : 4096);
@@ -106,8 +108,6 @@ public final class GpuCheck {
             }
         }
         long t0 = System.nanoTime();
-        cosine.checkEachLaunch(true); // a kernel fault is reported with the kernel's name
-        softmax.checkEachLaunch(true);
         validation.small(emulate ? KernelValidation.TINY : KernelValidation.SMALL, emulate ? 40 : 160);
         cosine.checkEachLaunch(false);
         softmax.checkEachLaunch(false);

@@ -35,7 +35,12 @@ public final class SoftmaxKernels extends KernelSet {
 
     /** The kernels on the GPU; throws {@code CudaUnavailableException} without a device, driver or fatbin. */
     public static SoftmaxKernels onGpu(Precision precision) {
-        return new SoftmaxKernels(CudaRuntime.load(SoftmaxKernels.class, MODULE), precision);
+        return new SoftmaxKernels(loadModule(), precision);
+    }
+
+    /** softmax.fatbin on the GPU, its shared-memory sizes checked against the twins'. */
+    public static Device loadModule() {
+        return CudaRuntime.load(SoftmaxKernels.class, MODULE, SoftmaxKernelTwins::sharedBytes);
     }
 
     /** One call's dimensions. */
