@@ -10,14 +10,16 @@
 #                                    on the GPU machine (with gpu-pack/ carried along): compiles the kernels with
 #                                    the machine's nvcc (a check; its fatbins are then used), times PyTorch SDPA
 #                                    (scripts/sdpa_bench.py, if torch is there), then runs GpuCheck: validation
-#                                    against the reference and timings. Writes results/gpu/{summary.md,
-#                                    kernels.csv,sdpa.csv,validation.csv,device.csv,gpu-check.log} and copies them
-#                                    to $OUT when set. Exit code: GpuCheck's (0 = every validation passed).
+#                                    against the reference and timings. Writes {summary.md,kernels.csv,sdpa.csv,
+#                                    validation.csv,device.csv,gpu-check.log} into $OUT/results-gpu when $OUT is
+#                                    set (as they are produced, so a run cut short keeps what it did), else into
+#                                    results/gpu. Exit code: GpuCheck's (0 = every validation passed).
 # The pack refuses to run when the sources changed since it was made (--allow-stale overrides).
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 pack="$root/gpu-pack"
-results="$root/results/gpu"
+results="${OUT:+$OUT/results-gpu}"
+results="${results:-$root/results/gpu}"
 mode=run quick="" allow_stale="" build=1
 sdpa_budget=90 java_budget=280
 for arg in "$@"; do
@@ -158,7 +160,7 @@ do_run() {
   local lengths=1024,2048,4096,8192,16384,32768,65536
   [ -n "$quick" ] && lengths=1024,2048,4096
   if python3 -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
-    timeout $((sdpa_budget + 90)) python3 "$root/scripts/sdpa_bench.py" --out "$results" --lengths "$lengths" \
+    timeout $((sdpa_budget + 60)) python3 "$root/scripts/sdpa_bench.py" --out "$results" --lengths "$lengths" \
       --budget-seconds "$sdpa_budget" || echo "sdpa_bench: failed or timed out (exit $?)"
   else
     echo "sdpa_bench: skipped: python3 with a CUDA torch not found"
@@ -173,13 +175,10 @@ do_run() {
     fi
   fi
   # shellcheck disable=SC2046,SC2086
-  timeout $((java_budget + 150)) "$java" $(java_flags "$java") $fatbins -cp "$pack/lib/*" \
+  timeout $((java_budget + 100)) "$java" $(java_flags "$java") $fatbins -cp "$pack/lib/*" \
     org.cottention.harness.gpu.GpuCheck --out "$results" --budget-seconds "$java_budget" $quick
   local rc=$?
-  echo "gpu-check.sh: GpuCheck exit code $rc; $(( $(date +%s) - start )) s in all"
-  if [ -n "${OUT:-}" ]; then
-    mkdir -p "$OUT/results-gpu" && cp -f "$results"/* "$OUT/results-gpu/" && echo "gpu-check.sh: copied results to $OUT/results-gpu"
-  fi
+  echo "gpu-check.sh: GpuCheck exit code $rc; $(( $(date +%s) - start )) s in all; results in $results"
   return $rc
 }
 

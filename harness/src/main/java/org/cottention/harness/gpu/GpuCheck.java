@@ -119,32 +119,46 @@ public final class GpuCheck {
         // Leave a quarter of what is left for the background reference, at least 60 s.
         long timingDeadline = System.nanoTime() + Math.max(0, (deadline - System.nanoTime()) * 3 / 4);
         KernelTimings timings = new KernelTimings(cosine, softmax, heads, width, timingDeadline, out::println);
+        // Written after each stage too, so that a run cut short by a time limit still leaves its results.
+        Runnable write = () -> write(dir, info, peakGbs, peakTflops, a, validation.rows(), timings.results(), heads, width);
+        write.run();
         try {
-            timings.run(lengths);
+            timings.run(lengths, write);
         } finally {
             validation.collect(Math.max(deadline, System.nanoTime() + 60_000_000_000L));
             pool.shutdownNow();
         }
+        write.run();
 
         List<KernelValidation.Row> rows = validation.rows();
         long failed = rows.stream().filter(r -> !r.pass()).count();
-        Map<String, byte[]> files = new LinkedHashMap<>();
-        files.put("device.csv", deviceCsv(info, peakGbs, peakTflops, a).getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        files.put("validation.csv", validationCsv(rows).getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        files.put("kernels.csv", kernelsCsv(info, timings.results(), peakGbs, peakTflops)
-                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        List<Map<String, String>> sdpa = readCsv(dir.resolve("sdpa.csv"));
-        files.put("summary.md", GpuSummary.markdown(info, peakGbs, peakTflops, rows, timings.results(), sdpa, heads, width)
-                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        AtomicFiles.writeAll(dir, files);
-        out.printf("gpu-check: %d of %d validations passed; wrote %s in %.0f s%n", rows.size() - failed, rows.size(),
-                String.join(", ", files.keySet().stream().map(f -> dir.resolve(f).toString()).toList()),
-                (System.nanoTime() - start) / 1e9);
+        out.printf("gpu-check: %d of %d validations passed; wrote device.csv, validation.csv, kernels.csv, summary.md "
+                + "to %s in %.0f s%n", rows.size() - failed, rows.size(), dir, (System.nanoTime() - start) / 1e9);
         for (KernelValidation.Row r : rows) {
             if (!r.pass()) out.printf("  FAILED %s %s %s %s s=%d %s: %.3g (tolerance %.1g)%n", r.check(), r.impl(),
                     r.precision(), r.mode(), r.s(), r.quantity(), r.error(), r.tolerance());
         }
         return failed == 0 ? 0 : 1;
+    }
+
+    /** Writes (atomically) the four outputs from what has been gathered so far. */
+    private static void write(Path dir, DeviceInfo info, double peakGbs, double peakTflops, Args a,
+                              List<KernelValidation.Row> rows, List<KernelTimings.Result> results, int heads, int width) {
+        try {
+            Map<String, byte[]> files = new LinkedHashMap<>();
+            files.put("device.csv", utf8(deviceCsv(info, peakGbs, peakTflops, a)));
+            files.put("validation.csv", utf8(validationCsv(rows)));
+            files.put("kernels.csv", utf8(kernelsCsv(info, results, peakGbs, peakTflops)));
+            List<Map<String, String>> sdpa = readCsv(dir.resolve("sdpa.csv"));
+            files.put("summary.md", utf8(GpuSummary.markdown(info, peakGbs, peakTflops, rows, results, sdpa, heads, width)));
+            AtomicFiles.writeAll(dir, files);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot write the results to " + dir, e);
+        }
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     static String deviceCsv(DeviceInfo d, double peakGbs, double peakTflops, Args a) {

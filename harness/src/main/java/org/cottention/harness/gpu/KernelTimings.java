@@ -115,24 +115,30 @@ final class KernelTimings {
         }
     }
 
-    void run(int[] lengths) {
+    /** Times every length in turn, calling afterEachLength (to write what is there so far) after each. */
+    void run(int[] lengths, Runnable afterEachLength) {
         int rows = heads, d = width;
         for (int s : lengths) {
-            log.accept("s = " + s + ":");
-            for (Precision p : Precision.values()) {
-                if (System.nanoTime() > deadline) {
-                    skipAll(s, p);
-                    continue;
-                }
-                try (Tensors t = new Tensors(cosineDevice, p.inputType(), rows, s, d, heads)) {
-                    guarded(p, s, () -> cosine(p, s, t, true));
-                    guarded(p, s, () -> cosine(p, s, t, false));
-                    guarded(p, s, () -> cosineDecode(p, s, t));
-                    guarded(p, s, () -> softmaxFlash(p, s, t));
-                    if (p != Precision.BF16_TF32) guarded(p, s, () -> softmaxNaive(p, s, t));
-                } catch (RuntimeException e) {
-                    failed(p, s, e);
-                }
+            runLength(s, rows, d);
+            afterEachLength.run();
+        }
+    }
+
+    private void runLength(int s, int rows, int d) {
+        log.accept("s = " + s + ":");
+        for (Precision p : Precision.values()) {
+            if (System.nanoTime() > deadline) {
+                skipAll(s, p);
+                continue;
+            }
+            try (Tensors t = new Tensors(cosineDevice, p.inputType(), rows, s, d, heads)) {
+                guarded(p, s, () -> cosine(p, s, t, true));
+                guarded(p, s, () -> cosine(p, s, t, false));
+                guarded(p, s, () -> cosineDecode(p, s, t));
+                guarded(p, s, () -> softmaxFlash(p, s, t));
+                if (p != Precision.BF16_TF32) guarded(p, s, () -> softmaxNaive(p, s, t));
+            } catch (RuntimeException e) {
+                failed(p, s, e);
             }
         }
     }
