@@ -21,7 +21,7 @@ pack="$root/gpu-pack"
 results="${OUT:+$OUT/results-gpu}"
 results="${results:-$root/results/gpu}"
 mode=run quick="" allow_stale="" build=1
-sdpa_budget=90 java_budget=280
+sdpa_budget=80 java_budget=250
 for arg in "$@"; do
   case "$arg" in
     --pack) mode=pack ;;
@@ -160,7 +160,7 @@ do_run() {
   local lengths=1024,2048,4096,8192,16384,32768,65536
   [ -n "$quick" ] && lengths=1024,2048,4096
   if python3 -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
-    timeout $((sdpa_budget + 60)) python3 "$root/scripts/sdpa_bench.py" --out "$results" --lengths "$lengths" \
+    timeout $((sdpa_budget + 50)) python3 "$root/scripts/sdpa_bench.py" --out "$results" --lengths "$lengths" \
       --budget-seconds "$sdpa_budget" || echo "sdpa_bench: failed or timed out (exit $?)"
   else
     echo "sdpa_bench: skipped: python3 with a CUDA torch not found"

@@ -37,7 +37,7 @@ public final class GpuCheck {
     static final int EMULATED_SHARED = 232448;
 
     static final String USAGE = """
-            usage: gpu-check [--out DIR] [--budget-seconds 330] [--heads 16] [--width 64] [--min-length 1024]
+            usage: gpu-check [--out DIR] [--budget-seconds 250] [--heads 16] [--width 64] [--min-length 1024]
                              [--max-length 65536] [--long-length 16384] [--long-heads 2] [--softmax-long-length 4096]
                              [--peak-gbs X] [--peak-tflops X] [--quick] [--emulate]
               Validates every kernel against the double-precision reference (small shapes, decoding, and causal
@@ -73,7 +73,7 @@ public final class GpuCheck {
             return 0;
         }
         long start = System.nanoTime();
-        long deadline = start + a.positiveInt("budget-seconds", 330) * 1_000_000_000L;
+        long deadline = start + a.positiveInt("budget-seconds", 250) * 1_000_000_000L;
         boolean quick = a.has("quick"), emulate = a.has("emulate");
         Path dir = Path.of(a.get("out", "results/gpu"));
         if (!emulate && !CudaRuntime.available()) {
