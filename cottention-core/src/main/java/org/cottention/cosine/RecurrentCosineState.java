@@ -66,7 +66,7 @@ public final class RecurrentCosineState implements DecodingState {
         long len = in.length();
         INDArray out;
         if (len == 1) {
-            CosineInputs x = CosineInputs.prepare(in, true, 1, counts);
+            CosineInputs x = CosineInputs.prepare(in, true, counts);
             Nd.mmul(x.vh, true, x.kh, false, state, 1.0);                                  // S += vh kh^T
             out = Nd.mmul(x.qh, false, state, true, Nd4j.create(stateType, (long) batch * heads, 1, valueDim), 0.0)
                     .reshape('c', batch, heads, 1, valueDim);                              // o = S qh

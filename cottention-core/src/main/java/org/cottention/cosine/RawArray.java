@@ -1,0 +1,121 @@
+package org.cottention.cosine;
+
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.openblas.global.openblas_nolapack;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The memory of one C-ordered, contiguous ND4J array (FLOAT or DOUBLE), for the CPU kernels: element reads and
+ * writes (in double) and BLAS matrix products on row-major blocks of it. Going straight to the buffer avoids
+ * ND4J's per-op overhead, which dominates for the small (chunk x d) products of chunked attention.
+ */
+abstract class RawArray {
+
+    /** Wraps x, which must be C-ordered and contiguous (arrays from Nd4j.create, or dup('c') of anything). */
+    static RawArray of(INDArray x) {
+        if (!isContiguous(x)) {
+            throw new IllegalArgumentException("RawArray needs a C-ordered contiguous array, got " + x.shapeInfoToString());
+        }
+        long n = x.length();
+        if (n > Integer.MAX_VALUE) throw new IllegalArgumentException("array too large for one buffer: " + n);
+        Pointer base = x.data().addressPointer();
+        if (x.dataType() == DataType.FLOAT) return new F32(new FloatPointer(base), x.offset(), (int) n);
+        if (x.dataType() == DataType.DOUBLE) return new F64(new DoublePointer(base), x.offset(), (int) n);
+        throw new IllegalArgumentException("FLOAT or DOUBLE expected, got " + x.dataType());
+    }
+
+    /** A C-ordered contiguous version of x: x itself when it already is one. */
+    static INDArray contiguous(INDArray x) {
+        return isContiguous(x) ? x : x.dup('c');
+    }
+
+    /** Row-major and gap-free: each dimension of size > 1 has the stride of the dimensions after it. */
+    static boolean isContiguous(INDArray x) {
+        long expected = 1;
+        for (int i = x.rank() - 1; i >= 0; i--) {
+            if (x.size(i) > 1 && x.stride(i) != expected) return false;
+            expected *= x.size(i);
+        }
+        return true;
+    }
+
+    abstract double get(int i);
+
+    abstract void set(int i, double v);
+
+    /**
+     * c[cOff..] = alpha op(a[aOff..]) op(b[bOff..]) + beta c[cOff..], row-major; op(a) is m x k, op(b) k x n.
+     * All three must share one dtype.
+     */
+    static void gemm(boolean transA, boolean transB, int m, int n, int k, double alpha,
+                     RawArray a, long aOff, int lda, RawArray b, long bOff, int ldb,
+                     double beta, RawArray c, long cOff, int ldc) {
+        if (m == 0 || n == 0) return;
+        int ta = transA ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans;
+        int tb = transB ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans;
+        if (c instanceof F32 cf) {
+            openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor, ta, tb, m, n, k, (float) alpha,
+                    ((F32) a).at(aOff), lda, ((F32) b).at(bOff), ldb, (float) beta, cf.at(cOff), ldc);
+        } else {
+            openblas_nolapack.cblas_dgemm(openblas_nolapack.CblasRowMajor, ta, tb, m, n, k, alpha,
+                    ((F64) a).at(aOff), lda, ((F64) b).at(bOff), ldb, beta, ((F64) c).at(cOff), ldc);
+        }
+    }
+
+    private static final class F32 extends RawArray {
+        private final FloatPointer base;  // the buffer's start; this array begins `start` elements later
+        private final long start;
+        private final FloatBuffer buffer;
+
+        F32(FloatPointer base, long start, int n) {
+            this.base = base;
+            this.start = start;
+            this.buffer = new FloatPointer(base).position(start).limit(start + n).asBuffer();
+        }
+
+        FloatPointer at(long offset) {
+            return new FloatPointer(base).position(start + offset);
+        }
+
+        @Override
+        double get(int i) {
+            return buffer.get(i);
+        }
+
+        @Override
+        void set(int i, double v) {
+            buffer.put(i, (float) v);
+        }
+    }
+
+    private static final class F64 extends RawArray {
+        private final DoublePointer base;
+        private final long start;
+        private final DoubleBuffer buffer;
+
+        F64(DoublePointer base, long start, int n) {
+            this.base = base;
+            this.start = start;
+            this.buffer = new DoublePointer(base).position(start).limit(start + n).asBuffer();
+        }
+
+        DoublePointer at(long offset) {
+            return new DoublePointer(base).position(start + offset);
+        }
+
+        @Override
+        double get(int i) {
+            return buffer.get(i);
+        }
+
+        @Override
+        void set(int i, double v) {
+            buffer.put(i, v);
+        }
+    }
+}
