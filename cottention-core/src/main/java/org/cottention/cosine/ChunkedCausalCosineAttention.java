@@ -2,7 +2,9 @@ package org.cottention.cosine;
 
 import org.cottention.api.AttentionInput;
 import org.cottention.api.DecodingState;
+import org.cottention.api.KernelThreads;
 import org.cottention.api.Nd;
+import org.cottention.api.RawArray;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -106,7 +108,7 @@ public final class ChunkedCausalCosineAttention extends CosineAttention {
         KernelThreads.forEach(b, head -> {
             long qBase = (long) head * s * dk, vBase = (long) head * s * dv;
             long stBase = (long) head * nc * state, aBase = (long) head * c0 * c0;
-            if (init != null) copy(init, (long) head * state, st, stBase, state);
+            if (init != null) RawArray.copy(init, (long) head * state, st, stBase, state);
             for (int c = 0; c < nc; c++) {
                 int r0 = c * c0, len = Math.min(c0, s - r0);
                 long qc = qBase + (long) r0 * dk, vc = vBase + (long) r0 * dv, pc = stBase + (long) c * state;
@@ -118,7 +120,7 @@ public final class ChunkedCausalCosineAttention extends CosineAttention {
                 // P_{c+1} = P_c + K_c^T V_c (after the last chunk: the final state)
                 RawArray next = c + 1 < nc ? st : fin;
                 long pn = c + 1 < nc ? pc + state : (long) head * state;
-                copy(st, pc, next, pn, state);
+                RawArray.copy(st, pc, next, pn, state);
                 RawArray.gemm(true, false, dk, dv, len, 1, k, qc, dk, v, vc, dv, 1, next, pn, dv);
             }
         });
@@ -162,14 +164,7 @@ public final class ChunkedCausalCosineAttention extends CosineAttention {
 
     /** Zeroes the entries above the diagonal of the (len x len) row-major block at off. */
     private static void zeroAboveDiagonal(RawArray a, long off, int len) {
-        for (int i = 0; i < len; i++) {
-            int row = (int) (off + (long) i * len);
-            for (int j = i + 1; j < len; j++) a.set(row + j, 0);
-        }
-    }
-
-    private static void copy(RawArray from, long fromOff, RawArray to, long toOff, int count) {
-        for (int i = 0; i < count; i++) to.set((int) (toOff + i), from.get((int) (fromOff + i)));
+        for (int i = 0; i < len - 1; i++) a.zero(off + (long) i * len + i + 1, len - i - 1);
     }
 
     @Override

@@ -2,7 +2,9 @@ package org.cottention.cosine;
 
 import org.cottention.api.AttentionGradients;
 import org.cottention.api.AttentionInput;
+import org.cottention.api.KernelThreads;
 import org.cottention.api.Nd;
+import org.cottention.api.RawArray;
 import org.cottention.reference.StabilizerExponent;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -69,15 +71,18 @@ final class CosineInputs {
         RawArray ka = RawArray.of(kAboveEps), vs = RawArray.of(valueScale), ld = RawArray.of(logDerivative);
         KernelThreads.forEach((int) b, head -> {
             int seq = (int) (head / heads), h = (int) (head % heads);
+            double[] row = new double[(int) Math.max(dk, dv)];
             for (int t = 0; t < s; t++) {
-                int row = (int) (head * s + t);
+                long r = head * s + t;
                 double p = mask[seq][t];
-                normalizeRow(q, qhR, row, (int) dk, p, qf, qa);
-                normalizeRow(k, khR, row, (int) dk, p, kf, ka);
+                normalizeRow(q, qhR, r, (int) dk, p, qf, qa, row);
+                normalizeRow(k, khR, r, (int) dk, p, kf, ka, row);
                 double scale = p / StabilizerExponent.divisor(count[seq][t], m[h]);
-                vs.set(row, scale);
-                ld.set(row, p * StabilizerExponent.logDerivative(count[seq][t], m[h]));
-                for (int e = 0, base = (int) (row * dv); e < dv; e++) vhR.set(base + e, v.get(base + e) * scale);
+                vs.set(r, scale);
+                ld.set(r, p * StabilizerExponent.logDerivative(count[seq][t], m[h]));
+                v.read(r * dv, row, 0, (int) dv);
+                for (int e = 0; e < dv; e++) row[e] *= scale;
+                vhR.write(r * dv, row, 0, (int) dv);
             }
         });
     }
@@ -87,20 +92,18 @@ final class CosineInputs {
         return new CosineInputs(in, causal, countOffset);
     }
 
-    /** xh[row] = x[row] * p / max(||x[row]||, eps); records the factor and whether ||x|| > eps. */
-    private static void normalizeRow(RawArray x, RawArray xh, int row, int d, double p, RawArray factor,
-                                     RawArray aboveEps) {
-        int base = row * d;
+    /** xh[r] = x[r] * p / max(||x[r]||, eps); records the factor and whether ||x|| > eps. row: scratch of >= d. */
+    private static void normalizeRow(RawArray x, RawArray xh, long r, int d, double p, RawArray factor,
+                                     RawArray aboveEps, double[] row) {
+        x.read(r * d, row, 0, d);
         double sq = 0;
-        for (int e = 0; e < d; e++) {
-            double val = x.get(base + e);
-            sq += val * val;
-        }
+        for (int e = 0; e < d; e++) sq += row[e] * row[e];
         double norm = Math.sqrt(sq);
         double f = p / Math.max(norm, NORM_EPS);
-        factor.set(row, f);
-        aboveEps.set(row, norm > NORM_EPS ? 1 : 0);
-        for (int e = 0; e < d; e++) xh.set(base + e, x.get(base + e) * f);
+        factor.set(r, f);
+        aboveEps.set(r, norm > NORM_EPS ? 1 : 0);
+        for (int e = 0; e < d; e++) row[e] *= f;
+        xh.write(r * d, row, 0, d);
     }
 
     /** (N, H, s, d) -> (B, s, d) C-ordered memory. */
@@ -132,19 +135,22 @@ final class CosineInputs {
         RawArray qf = RawArray.of(qFactor), kf = RawArray.of(kFactor), qa = RawArray.of(qAboveEps);
         RawArray ka = RawArray.of(kAboveEps), vs = RawArray.of(valueScale), ld = RawArray.of(logDerivative);
         KernelThreads.forEach(b, head -> {
+            int width = (int) Math.max(dk, dv);
+            double[] xh = new double[width], g = new double[width];
             double dm = 0;
             for (int t = 0; t < s; t++) {
-                int row = (int) (head * s + t);
-                normalizeRowBackward(qhR, dqR, row, (int) dk, qf.get(row), qa.get(row));
-                normalizeRowBackward(khR, dkR, row, (int) dk, kf.get(row), ka.get(row));
-                int base = (int) (row * dv);
-                double dot = 0, scale = vs.get(row);
+                long r = head * s + t;
+                normalizeRowBackward(qhR, dqR, r, (int) dk, qf.get(r), qa.get(r), xh, g);
+                normalizeRowBackward(khR, dkR, r, (int) dk, kf.get(r), ka.get(r), xh, g);
+                vhR.read(r * dv, xh, 0, (int) dv);
+                dvR.read(r * dv, g, 0, (int) dv);
+                double dot = 0, scale = vs.get(r);
                 for (int e = 0; e < dv; e++) {
-                    double g = dvR.get(base + e);
-                    dot += g * vhR.get(base + e);
-                    dvR.set(base + e, g * scale);
+                    dot += g[e] * xh[e];
+                    g[e] *= scale;
                 }
-                dm += dot * ld.get(row);
+                dvR.write(r * dv, g, 0, (int) dv);
+                dm += dot * ld.get(r);
             }
             dmPerHead[head] = dm;
         });
@@ -153,11 +159,14 @@ final class CosineInputs {
         return new AttentionGradients(toHeads(dqh), toHeads(dkh), toHeads(dvh), Nd.fromDoubles(dm, dataType, heads));
     }
 
-    /** In place: g[row] <- f (g - xh (xh . g) [above eps]), the backward of xh = f x with f = p / max(||x||, eps). */
-    private static void normalizeRowBackward(RawArray xh, RawArray g, int row, int d, double f, double aboveEps) {
-        int base = row * d;
+    /** In place: g[r] <- f (g - xh (xh . g) [above eps]), the backward of xh = f x with f = p / max(||x||, eps). */
+    private static void normalizeRowBackward(RawArray xhR, RawArray gR, long r, int d, double f, double aboveEps,
+                                             double[] xh, double[] g) {
+        xhR.read(r * d, xh, 0, d);
+        gR.read(r * d, g, 0, d);
         double proj = 0;
-        if (aboveEps != 0) for (int e = 0; e < d; e++) proj += xh.get(base + e) * g.get(base + e);
-        for (int e = 0; e < d; e++) g.set(base + e, f * (g.get(base + e) - xh.get(base + e) * proj));
+        if (aboveEps != 0) for (int e = 0; e < d; e++) proj += xh[e] * g[e];
+        for (int e = 0; e < d; e++) g[e] = f * (g[e] - xh[e] * proj);
+        gR.write(r * d, g, 0, d);
     }
 }

@@ -4,6 +4,7 @@ import org.cottention.api.AttentionInput;
 import org.cottention.api.DecodingState;
 import org.cottention.api.Nd;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -45,7 +46,9 @@ public final class RecurrentCosineState implements DecodingState {
             throw new IllegalArgumentException("state must be (" + batch + ", " + heads + ", " + valueDim + ", "
                     + keyDim + ")");
         }
-        state = s.castTo(stateType).dup('c').reshape('c', (long) batch * heads, valueDim, keyDim);
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            state = s.castTo(stateType).dup('c').reshape('c', (long) batch * heads, valueDim, keyDim);
+        }
         counts = initial.counts();
     }
 
@@ -91,9 +94,12 @@ public final class RecurrentCosineState implements DecodingState {
         return state.length() * state.dataType().width() + counts.length * 8L;
     }
 
+    /** The state outlives any workspace open around append(), so it is allocated outside them. */
     @Override
     public void reset() {
-        state = Nd4j.create(stateType, (long) batch * heads, valueDim, keyDim);
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            state = Nd4j.create(stateType, (long) batch * heads, valueDim, keyDim);
+        }
         counts = new double[batch];
         position = 0;
     }

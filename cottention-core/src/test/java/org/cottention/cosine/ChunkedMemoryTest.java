@@ -2,6 +2,7 @@ package org.cottention.cosine;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.cottention.api.AllocationRecorder;
 import org.cottention.api.Attention;
 import org.cottention.api.AttentionInput;
 import org.junit.jupiter.api.Test;
@@ -29,7 +30,7 @@ class ChunkedMemoryTest {
         Attention attention = new ChunkedCausalCosineAttention(chunk);
 
         long largest, total;
-        try (AllocationRecorder rec = new AllocationRecorder().open()) {
+        try (AllocationRecorder rec = new AllocationRecorder("memory-test").open()) {
             Attention.Forward f = attention.forward(new AttentionInput(q, k, v, mask, null));
             attention.backward(f, g);
             largest = rec.largestBytes();
@@ -51,7 +52,7 @@ class ChunkedMemoryTest {
         // The recorder would catch one: the quadratic order materialises s x s per head.
         int s = 512, d = 16;
         INDArray x = Nd4j.randn(DataType.FLOAT, 1, 1, s, d);
-        try (AllocationRecorder rec = new AllocationRecorder().open()) {
+        try (AllocationRecorder rec = new AllocationRecorder("memory-test").open()) {
             Attention a = new QuadraticCosineAttention(true);
             a.backward(a.forward(new AttentionInput(x, x, x, null, null)), x);
             assertTrue(rec.largestBytes() >= (long) s * s * 4, "largest " + rec.largestBytes());

@@ -1,4 +1,4 @@
-package org.cottention.cosine;
+package org.cottention.api;
 
 import java.util.concurrent.ForkJoinPool;
 import java.util.function.IntConsumer;
@@ -12,13 +12,13 @@ import org.nd4j.linalg.factory.Nd4j;
  * The pool size is the system property {@code cottention.threads}, else OMP_NUM_THREADS (the same setting ND4J
  * and OpenBLAS read), else the number of processors.
  */
-final class KernelThreads {
+public final class KernelThreads {
     private KernelThreads() {}
 
-    static final int THREADS = configuredThreads();
+    public static final int THREADS = configuredThreads();
     private static final ForkJoinPool POOL = THREADS > 1 ? new ForkJoinPool(THREADS) : null;
 
-    static int configuredThreads() {
+    public static int configuredThreads() {
         String p = System.getProperty("cottention.threads");
         if (p == null) p = System.getenv("OMP_NUM_THREADS");
         try {
@@ -30,7 +30,7 @@ final class KernelThreads {
     }
 
     /** Runs body(i) for i in [0, count): in parallel when there are several heads and threads. */
-    static void forEach(int count, IntConsumer body) {
+    public static void forEach(int count, IntConsumer body) {
         Blas blas = Nd4j.factory().blas();
         int blasThreads = blas.getMaxThreads();
         blas.setMaxThreads(1);
