@@ -26,8 +26,9 @@ public abstract class RawArray {
         long n = x.length();
         if (n > Integer.MAX_VALUE) throw new IllegalArgumentException("array too large for one buffer: " + n);
         Pointer base = x.data().addressPointer();
-        if (x.dataType() == DataType.FLOAT) return new F32(new FloatPointer(base), x.offset(), (int) n);
-        if (x.dataType() == DataType.DOUBLE) return new F64(new DoublePointer(base), x.offset(), (int) n);
+        // data() of a view is itself offset: its addressPointer() is the first element of x, so no x.offset() here.
+        if (x.dataType() == DataType.FLOAT) return new F32(new FloatPointer(base), (int) n);
+        if (x.dataType() == DataType.DOUBLE) return new F64(new DoublePointer(base), (int) n);
         throw new IllegalArgumentException("FLOAT or DOUBLE expected, got " + x.dataType());
     }
 
@@ -70,12 +71,11 @@ public abstract class RawArray {
      * own element type, and those take void* (bytes), so a FloatPointer's position would be off by 4x there.
      */
     BytePointer bytesAt(long offset) {
-        return new BytePointer(base()).position((start() + offset) * width());
+        return new BytePointer(base()).position(offset * width());
     }
 
+    /** The first element of the array. */
     abstract Pointer base();
-
-    abstract long start();
 
     abstract int width();
 
@@ -100,28 +100,21 @@ public abstract class RawArray {
 
     private static final class F32 extends RawArray {
         private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[256]);
-        private final FloatPointer base;  // the buffer's start; this array begins `start` elements later
-        private final long start;
+        private final FloatPointer base;
         private final FloatBuffer buffer;
 
-        F32(FloatPointer base, long start, int n) {
+        F32(FloatPointer base, int n) {
             this.base = base;
-            this.start = start;
-            this.buffer = new FloatPointer(base).position(start).limit(start + n).asBuffer();
+            this.buffer = new FloatPointer(base).limit(n).asBuffer();
         }
 
         FloatPointer at(long offset) {
-            return new FloatPointer(base).position(start + offset);
+            return new FloatPointer(base).position(offset);
         }
 
         @Override
         Pointer base() {
             return base;
-        }
-
-        @Override
-        long start() {
-            return start;
         }
 
         @Override
@@ -167,27 +160,20 @@ public abstract class RawArray {
 
     private static final class F64 extends RawArray {
         private final DoublePointer base;
-        private final long start;
         private final DoubleBuffer buffer;
 
-        F64(DoublePointer base, long start, int n) {
+        F64(DoublePointer base, int n) {
             this.base = base;
-            this.start = start;
-            this.buffer = new DoublePointer(base).position(start).limit(start + n).asBuffer();
+            this.buffer = new DoublePointer(base).limit(n).asBuffer();
         }
 
         DoublePointer at(long offset) {
-            return new DoublePointer(base).position(start + offset);
+            return new DoublePointer(base).position(offset);
         }
 
         @Override
         Pointer base() {
             return base;
-        }
-
-        @Override
-        long start() {
-            return start;
         }
 
         @Override
