@@ -24,6 +24,7 @@ public final class Main {
 
     static {
         register("attention", "one attention call on .npy files (outputs and gradients)", AttentionCommand::run);
+        register("data", "data sets, splits and tokenizers: 'data stats' counts them", org.cottention.harness.data.DataCommand::run);
     }
 
     private static void register(String name, String summary, Command command) {
