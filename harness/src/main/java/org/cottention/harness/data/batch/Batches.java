@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
+import org.cottention.harness.data.tokenize.WordPieceTokenizer;
 
 /**
  * A list of prepared (tokenized) examples that makes batches, padded to the longest example of each batch.
@@ -57,6 +58,22 @@ public abstract class Batches<B> {
         int[][] a = new int[n][s];
         if (value != 0) for (int[] row : a) java.util.Arrays.fill(row, value);
         return a;
+    }
+
+    /**
+     * BERT's input layout: [CLS] a[0..la) [SEP], then b[0..lb) [SEP] when b is not null. The first [SEP] is at
+     * index la + 1.
+     */
+    static int[] bertSequence(WordPieceTokenizer tok, int[] a, int la, int[] b, int lb) {
+        int[] seq = new int[la + 2 + (b == null ? 0 : lb + 1)];
+        seq[0] = tok.cls;
+        System.arraycopy(a, 0, seq, 1, la);
+        seq[la + 1] = tok.sep;
+        if (b != null) {
+            System.arraycopy(b, 0, seq, la + 2, lb);
+            seq[seq.length - 1] = tok.sep;
+        }
+        return seq;
     }
 
     static int maxLength(List<int[]> seqs) {

@@ -31,14 +31,7 @@ public final class ClassificationBatches extends Batches<ClassificationBatch> {
                 if (la >= lb) la--;
                 else lb--;
             }
-            int[] seq = new int[la + lb + (e.isPair() ? 3 : 2)];
-            seq[0] = tok.cls;
-            System.arraycopy(a, 0, seq, 1, la);
-            seq[la + 1] = tok.sep;
-            if (e.isPair()) {
-                System.arraycopy(b, 0, seq, la + 2, lb);
-                seq[seq.length - 1] = tok.sep;
-            }
+            int[] seq = bertSequence(tok, a, la, e.isPair() ? b : null, lb);
             sequences.add(seq);
             firstSep.add(la + 1);
             labels[i] = e.label();

@@ -74,13 +74,8 @@ public final class MlmBatches extends Batches<MlmBatch> {
                 nspLabels[i] = 1;
             }
             int bLen = Math.min(b.length, maxLen - 3 - p.a().length);
-            int[] seq = new int[p.a().length + bLen + 3];
-            seq[0] = tok.cls;
-            System.arraycopy(p.a(), 0, seq, 1, p.a().length);
+            int[] seq = bertSequence(tok, p.a(), p.a().length, b, bLen);
             firstSep[i] = p.a().length + 1;
-            seq[firstSep[i]] = tok.sep;
-            System.arraycopy(b, 0, seq, firstSep[i] + 1, bLen);
-            seq[seq.length - 1] = tok.sep;
             seqs.add(seq);
         }
         int s = maxLength(seqs);
