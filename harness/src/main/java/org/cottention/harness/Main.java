@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.cottention.harness.cli.AttentionCommand;
 import org.cottention.harness.cli.BenchCommand;
+import org.cottention.harness.data.DataCommand;
 import org.cottention.harness.cli.CliException;
 
 /**
@@ -26,6 +27,7 @@ public final class Main {
     static {
         register("attention", "one attention call on .npy files (outputs and gradients)", AttentionCommand::run);
         register("bench", "JMH benchmarks of every attention implementation; --gate: the CI speed gate", BenchCommand::run);
+        register("data", "data sets, splits and tokenizers: 'data stats' counts them", DataCommand::run);
     }
 
     private static void register(String name, String summary, Command command) {
