@@ -14,6 +14,7 @@ import org.openjdk.jmh.runner.RunnerException;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.runner.options.VerboseMode;
 import org.openjdk.jmh.util.Statistics;
 
 /** Runs JMH benchmarks of this suite programmatically and turns the results into plain rows. */
@@ -62,6 +63,7 @@ public final class BenchRunner {
                 .forks(1)
                 .addProfiler(BenchProfiler.class)
                 .shouldFailOnError(true)
+                .verbosity(VerboseMode.SILENT)
                 .jvmArgsAppend(forkJvmArgs());
         for (Map.Entry<String, List<String>> p : params.entrySet()) o.param(p.getKey(), p.getValue().toArray(String[]::new));
         if (jsonFile != null) o.result(jsonFile.toString()).resultFormat(ResultFormatType.JSON);

@@ -17,6 +17,7 @@ import org.cottention.harness.bench.FlopCounts;
 import org.cottention.harness.bench.GemmProbe;
 import org.cottention.harness.bench.SpeedGate;
 import org.cottention.harness.results.CsvTable;
+import org.cottention.harness.results.Progress;
 
 /**
  * {@code ./cottention bench}: the JMH grid over every attention implementation (forward, forward + backward,
@@ -102,26 +103,29 @@ public final class BenchCommand {
 
     private static void writeAttention(Path dir, Budget budget, PrintStream out) throws Exception {
         CsvTable table = new CsvTable(ATTENTION_COLUMNS);
-        List<Group> grid = attentionGrid();
-        for (int i = 0; i < grid.size(); i++) {
-            Group g = grid.get(i);
-            out.printf("bench: attention group %d/%d: %s %s, s=%s d=%s H=%s C=%s%n", i + 1, grid.size(), g.impl,
-                    g.causal ? "causal" : "bidirectional", g.lengths, g.dims, g.heads, g.chunks);
-            Map<String, List<String>> params = new LinkedHashMap<>();
-            params.put("impl", List.of(g.impl));
-            params.put("causal", List.of(Boolean.toString(g.causal)));
-            params.put("length", strings(g.lengths));
-            params.put("dim", strings(g.dims));
-            params.put("heads", strings(g.heads));
-            params.put("chunk", strings(g.chunks));
-            List<Measurement> ms = BenchRunner.run("AttentionBenchmark\\.forward(Backward)?$", params, budget,
-                    dir.resolve("jmh-attention-" + i + ".json"));
-            for (Measurement m : ms) {
-                table.add(attentionRow(m));
-                out.printf("  %-26s s=%-6s d=%-4s H=%-3s C=%-4s median %10.3f ms  alloc %8.1f MiB%n", m.benchmark(),
-                        m.param("length"), m.param("dim"), m.param("heads"), m.param("chunk"), m.medianMs(), m.allocMiB());
+        List<Map<String, String>> configs = new ArrayList<>();
+        for (Group g : attentionGrid()) {
+            for (int s : g.lengths) for (int d : g.dims) for (int h : g.heads) for (int c : g.chunks) {
+                configs.add(Map.of("impl", g.impl, "causal", Boolean.toString(g.causal), "length", "" + s,
+                        "dim", "" + d, "heads", "" + h, "chunk", "" + c));
             }
-            table.write(dir.resolve("attention.csv"));  // after every group: an interrupted run keeps what it has
+        }
+        Progress progress = new Progress("bench attention", configs.size(), out);
+        for (int i = 0; i < configs.size(); i++) {
+            Map<String, String> c = configs.get(i);
+            progress.starting(String.format("%s %s s=%s d=%s H=%s%s, forward and forward+backward", c.get("impl"),
+                    c.get("causal").equals("true") ? "causal" : "bidirectional", c.get("length"), c.get("dim"),
+                    c.get("heads"), c.get("impl").equals("cosine-chunked") ? " C=" + c.get("chunk") : ""));
+            Map<String, List<String>> params = new LinkedHashMap<>();
+            c.forEach((k, v) -> params.put(k, List.of(v)));
+            for (Measurement m : BenchRunner.run("AttentionBenchmark\\.forward(Backward)?$", params, budget,
+                    dir.resolve("jmh-attention-" + i + ".json"))) {
+                table.add(attentionRow(m));
+                out.printf(Locale.ROOT, "    %-32s median %10.3f ms  alloc %8.1f MiB  peak RSS %7.0f MiB%n",
+                        m.benchmark(), m.medianMs(), m.allocMiB(), m.rssMiB());
+            }
+            table.write(dir.resolve("attention.csv"));  // after every configuration: an interrupted run keeps what it has
+            progress.finished();
         }
         out.println("bench: wrote " + dir.resolve("attention.csv"));
     }
