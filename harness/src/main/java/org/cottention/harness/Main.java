@@ -7,6 +7,8 @@ import java.util.Map;
 import org.cottention.harness.cli.AttentionCommand;
 import org.cottention.harness.cli.BenchCommand;
 import org.cottention.harness.data.DataCommand;
+import org.cottention.harness.experiment.ExperimentRunCommand;
+import org.cottention.harness.experiment.ReproduceCommand;
 import org.cottention.harness.cli.CliException;
 
 /**
@@ -27,6 +29,9 @@ public final class Main {
     static {
         register("attention", "one attention call on .npy files (outputs and gradients)", AttentionCommand::run);
         register("bench", "JMH benchmarks of every attention implementation; --gate: the CI speed gate", BenchCommand::run);
+        register("reproduce", "the experiments (what ./reproduce.sh runs): tables, plots, README", ReproduceCommand::run);
+        register("experiment-run", "one configuration of one experiment (the reproduce runner starts these)",
+                ExperimentRunCommand::run);
         register("data", "data sets, splits and tokenizers: 'data stats' counts them", DataCommand::run);
     }
 
