@@ -9,6 +9,7 @@ import org.cottention.harness.cli.BenchCommand;
 import org.cottention.harness.data.DataCommand;
 import org.cottention.harness.experiment.ExperimentRunCommand;
 import org.cottention.harness.experiment.ReproduceCommand;
+import org.cottention.harness.experiment.ResultsCheck;
 import org.cottention.harness.cli.CliException;
 
 /**
@@ -32,6 +33,7 @@ public final class Main {
         register("reproduce", "the experiments (what ./reproduce.sh runs): tables, plots, README", ReproduceCommand::run);
         register("experiment-run", "one configuration of one experiment (the reproduce runner starts these)",
                 ExperimentRunCommand::run);
+        register("check-results", "checks a reproduction's CSV tables against their schemas", ResultsCheck::run);
         register("data", "data sets, splits and tokenizers: 'data stats' counts them", DataCommand::run);
     }
 
