@@ -71,39 +71,56 @@ final class CosineInputs {
         RawArray ka = RawArray.of(kAboveEps), vs = RawArray.of(valueScale), ld = RawArray.of(logDerivative);
         KernelThreads.forEach((int) b, head -> {
             int seq = (int) (head / heads), h = (int) (head % heads);
-            double[] row = new double[(int) Math.max(dk, dv)];
-            for (int t = 0; t < s; t++) {
-                long r = head * s + t;
-                double p = mask[seq][t];
-                normalizeRow(q, qhR, r, (int) dk, p, qf, qa, row);
-                normalizeRow(k, khR, r, (int) dk, p, kf, ka, row);
-                double scale = p / StabilizerExponent.divisor(count[seq][t], m[h]);
-                vs.set(r, scale);
-                ld.set(r, p * StabilizerExponent.logDerivative(count[seq][t], m[h]));
-                v.read(r * dv, row, 0, (int) dv);
-                for (int e = 0; e < dv; e++) row[e] *= scale;
-                vhR.write(r * dv, row, 0, (int) dv);
+            double[] x = new double[BLOCK * (int) Math.max(dk, dv)];
+            double[] factor = new double[BLOCK], above = new double[BLOCK], scale = new double[BLOCK];
+            double[] logDer = new double[BLOCK];
+            for (int t0 = 0; t0 < s; t0 += BLOCK) {
+                int rows = (int) Math.min(BLOCK, s - t0);
+                long r0 = head * s + t0;
+                normalizeBlock(q, qhR, r0, rows, (int) dk, mask[seq], t0, qf, qa, x, factor, above);
+                normalizeBlock(k, khR, r0, rows, (int) dk, mask[seq], t0, kf, ka, x, factor, above);
+                for (int i = 0; i < rows; i++) {
+                    double p = mask[seq][t0 + i], c = count[seq][t0 + i];
+                    scale[i] = p / StabilizerExponent.divisor(c, m[h]);
+                    logDer[i] = p * StabilizerExponent.logDerivative(c, m[h]);
+                }
+                vs.write(r0, scale, 0, rows);
+                ld.write(r0, logDer, 0, rows);
+                int w = (int) dv;
+                v.read(r0 * w, x, 0, rows * w);
+                for (int i = 0; i < rows; i++) for (int e = 0; e < w; e++) x[i * w + e] *= scale[i];
+                vhR.write(r0 * w, x, 0, rows * w);
             }
         });
     }
+
+    /** Rows processed per bulk read and write. */
+    private static final int BLOCK = 128;
 
     /** Prepares the inputs; countOffset (N) adds tokens already seen (an initial state), or null. */
     static CosineInputs prepare(AttentionInput in, boolean causal, double[] countOffset) {
         return new CosineInputs(in, causal, countOffset);
     }
 
-    /** xh[r] = x[r] * p / max(||x[r]||, eps); records the factor and whether ||x|| > eps. row: scratch of >= d. */
-    private static void normalizeRow(RawArray x, RawArray xh, long r, int d, double p, RawArray factor,
-                                     RawArray aboveEps, double[] row) {
-        x.read(r * d, row, 0, d);
-        double sq = 0;
-        for (int e = 0; e < d; e++) sq += row[e] * row[e];
-        double norm = Math.sqrt(sq);
-        double f = p / Math.max(norm, NORM_EPS);
-        factor.set(r, f);
-        aboveEps.set(r, norm > NORM_EPS ? 1 : 0);
-        for (int e = 0; e < d; e++) row[e] *= f;
-        xh.write(r * d, row, 0, d);
+    /**
+     * Rows r0 .. r0+rows of xh = x * p / max(||x||, eps); records each row's factor and whether ||x|| > eps.
+     * x, factor, above: scratch of at least rows*d, rows, rows.
+     */
+    private static void normalizeBlock(RawArray in, RawArray out, long r0, int rows, int d, double[] mask, int t0,
+                                       RawArray factorR, RawArray aboveR, double[] x, double[] factor, double[] above) {
+        in.read(r0 * d, x, 0, rows * d);
+        for (int i = 0; i < rows; i++) {
+            double sq = 0;
+            for (int e = 0; e < d; e++) sq += x[i * d + e] * x[i * d + e];
+            double norm = Math.sqrt(sq);
+            double f = mask[t0 + i] / Math.max(norm, NORM_EPS);
+            factor[i] = f;
+            above[i] = norm > NORM_EPS ? 1 : 0;
+            for (int e = 0; e < d; e++) x[i * d + e] *= f;
+        }
+        out.write(r0 * d, x, 0, rows * d);
+        factorR.write(r0, factor, 0, rows);
+        aboveR.write(r0, above, 0, rows);
     }
 
     /** (N, H, s, d) -> (B, s, d) C-ordered memory. */
@@ -135,22 +152,28 @@ final class CosineInputs {
         RawArray qf = RawArray.of(qFactor), kf = RawArray.of(kFactor), qa = RawArray.of(qAboveEps);
         RawArray ka = RawArray.of(kAboveEps), vs = RawArray.of(valueScale), ld = RawArray.of(logDerivative);
         KernelThreads.forEach(b, head -> {
-            int width = (int) Math.max(dk, dv);
-            double[] xh = new double[width], g = new double[width];
+            int w = (int) dv;
+            double[] xh = new double[BLOCK * (int) Math.max(dk, dv)], g = new double[xh.length];
+            double[] f = new double[BLOCK], a = new double[BLOCK];
             double dm = 0;
-            for (int t = 0; t < s; t++) {
-                long r = head * s + t;
-                normalizeRowBackward(qhR, dqR, r, (int) dk, qf.get(r), qa.get(r), xh, g);
-                normalizeRowBackward(khR, dkR, r, (int) dk, kf.get(r), ka.get(r), xh, g);
-                vhR.read(r * dv, xh, 0, (int) dv);
-                dvR.read(r * dv, g, 0, (int) dv);
-                double dot = 0, scale = vs.get(r);
-                for (int e = 0; e < dv; e++) {
-                    dot += g[e] * xh[e];
-                    g[e] *= scale;
+            for (int t0 = 0; t0 < s; t0 += BLOCK) {
+                int rows = (int) Math.min(BLOCK, s - t0);
+                long r0 = head * s + t0;
+                normalizeBlockBackward(qhR, dqR, qf, qa, r0, rows, (int) dk, xh, g, f, a);
+                normalizeBlockBackward(khR, dkR, kf, ka, r0, rows, (int) dk, xh, g, f, a);
+                vhR.read(r0 * w, xh, 0, rows * w);
+                dvR.read(r0 * w, g, 0, rows * w);
+                vs.read(r0, f, 0, rows);
+                ld.read(r0, a, 0, rows);
+                for (int i = 0; i < rows; i++) {
+                    double dot = 0;
+                    for (int e = 0, at = i * w; e < w; e++, at++) {
+                        dot += g[at] * xh[at];
+                        g[at] *= f[i];
+                    }
+                    dm += dot * a[i];
                 }
-                dvR.write(r * dv, g, 0, (int) dv);
-                dm += dot * ld.get(r);
+                dvR.write(r0 * w, g, 0, rows * w);
             }
             dmPerHead[head] = dm;
         });
@@ -159,14 +182,21 @@ final class CosineInputs {
         return new AttentionGradients(toHeads(dqh), toHeads(dkh), toHeads(dvh), Nd.fromDoubles(dm, dataType, heads));
     }
 
-    /** In place: g[r] <- f (g - xh (xh . g) [above eps]), the backward of xh = f x with f = p / max(||x||, eps). */
-    private static void normalizeRowBackward(RawArray xhR, RawArray gR, long r, int d, double f, double aboveEps,
-                                             double[] xh, double[] g) {
-        xhR.read(r * d, xh, 0, d);
-        gR.read(r * d, g, 0, d);
-        double proj = 0;
-        if (aboveEps != 0) for (int e = 0; e < d; e++) proj += xh[e] * g[e];
-        for (int e = 0; e < d; e++) g[e] = f * (g[e] - xh[e] * proj);
-        gR.write(r * d, g, 0, d);
+    /**
+     * Rows r0 .. r0+rows, in place: g <- f (g - xh (xh . g) [above eps]), the backward of xh = f x with
+     * f = p / max(||x||, eps). xh, g, f, above: scratch.
+     */
+    private static void normalizeBlockBackward(RawArray xhR, RawArray gR, RawArray factorR, RawArray aboveR, long r0,
+                                               int rows, int d, double[] xh, double[] g, double[] f, double[] above) {
+        xhR.read(r0 * d, xh, 0, rows * d);
+        gR.read(r0 * d, g, 0, rows * d);
+        factorR.read(r0, f, 0, rows);
+        aboveR.read(r0, above, 0, rows);
+        for (int i = 0; i < rows; i++) {
+            double proj = 0;
+            if (above[i] != 0) for (int e = 0; e < d; e++) proj += xh[i * d + e] * g[i * d + e];
+            for (int e = 0; e < d; e++) g[i * d + e] = f[i] * (g[i * d + e] - xh[i * d + e] * proj);
+        }
+        gR.write(r0 * d, g, 0, rows * d);
     }
 }
