@@ -7,6 +7,7 @@ import org.cottention.api.AttentionKind;
 import org.cottention.api.DecodingState;
 import org.cottention.api.KernelThreads;
 import org.cottention.api.Nd;
+import org.cottention.api.ProbabilityDropout;
 import org.cottention.api.RawArray;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -16,13 +17,14 @@ import org.nd4j.linalg.factory.Nd4j;
  * Softmax attention as the paper's baseline computes it: the (s x s) probabilities are materialised per head,
  * P = softmax(q k^T / sqrt(dk)) over the allowed keys, O = P v. A key is allowed when it is a real token and, if
  * causal, not after the query; padded queries still attend to the real keys, as in Hugging Face BERT; a query
- * with no allowed key gets a zero output. No attention dropout here.
+ * with no allowed key gets a zero output. Dropout on the probabilities (BERT's baseline uses 0.1) is available
+ * through {@link ProbabilityDropout}; the plain {@link #forward(AttentionInput)} applies none.
  *
  * <p>Each (sequence, head) is one task on {@link KernelThreads}: full s x s products through BLAS (as the eager
  * baseline computes them, masked entries included) and the row softmax in Java. Memory: P (B s^2) is kept for
  * the backward pass, which allocates dP (B s^2) too.
  */
-public final class SoftmaxAttention implements Attention {
+public final class SoftmaxAttention implements Attention, ProbabilityDropout {
     public static final String NAME = "softmax-materialized";
 
     private final boolean causal;
@@ -46,17 +48,22 @@ public final class SoftmaxAttention implements Attention {
         return causal;
     }
 
-    /** The output and what backward reads: q, k, v as (B, s, d) and the probabilities P (B, s, s). */
+    /**
+     * The output and what backward reads: q, k, v as (B, s, d), the probabilities P (B, s, s) and, with dropout,
+     * the keep-mask (B, s, s) scaled by 1 / (1 - rate) (else null).
+     */
     static final class SoftmaxForward implements Forward {
-        final INDArray q, k, v, probabilities;
+        final INDArray q, k, v, probabilities, keep;
         final long n, heads, s;
         private final INDArray output;
 
-        SoftmaxForward(INDArray q, INDArray k, INDArray v, INDArray probabilities, INDArray output, long n, long heads) {
+        SoftmaxForward(INDArray q, INDArray k, INDArray v, INDArray probabilities, INDArray keep, INDArray output,
+                       long n, long heads) {
             this.q = q;
             this.k = k;
             this.v = v;
             this.probabilities = probabilities;
+            this.keep = keep;
             this.output = output;
             this.n = n;
             this.heads = heads;
@@ -71,19 +78,44 @@ public final class SoftmaxAttention implements Attention {
 
     @Override
     public Forward forward(AttentionInput in) {
+        return forward(in, 0, 0);
+    }
+
+    /** With inverted dropout of the given rate on P (the keep-mask drawn from seed): O = (P ⊙ keep) v. */
+    @Override
+    public Forward forward(AttentionInput in, double rate, long seed) {
         int n = (int) in.batch(), heads = (int) in.heads(), s = (int) in.length(), dk = (int) in.keyDim();
         int dv = (int) in.valueDim();
         DataType dt = in.dataType();
         INDArray q = flat(in.q()), k = flat(in.k()), v = flat(in.v());
         INDArray p = Nd4j.create(dt, (long) n * heads, s, s), out = Nd4j.create(dt, (long) n * heads, s, dv);
         double[][] mask = in.mask() == null ? null : in.maskValues();
+        INDArray keep = rate > 0 ? Nd.dropoutMask(dt, rate, seed, (long) n * heads, s, s) : null;
+        INDArray dropped = rate > 0 ? Nd4j.create(dt, (long) n * heads, s, s) : null;
         RawArray qR = RawArray.of(q), kR = RawArray.of(k), vR = RawArray.of(v), pR = RawArray.of(p), oR = RawArray.of(out);
+        RawArray keepR = keep == null ? null : RawArray.of(keep), dropR = dropped == null ? null : RawArray.of(dropped);
         KernelThreads.forEach(n * heads, head -> {
-            long qOff = (long) head * s * dk, vOff = (long) head * s * dv;
+            long qOff = (long) head * s * dk, vOff = (long) head * s * dv, pOff = (long) head * s * s;
             headForward(qR, qOff, kR, qOff, vR, vOff, s, s, dk, dv, mask == null ? null : mask[head / heads], causal,
-                    0, pR, (long) head * s * s, oR, vOff, new double[s]);
+                    0, pR, pOff, oR, vOff, new double[s]);
+            if (keepR != null) {   // O = (P ⊙ keep) v instead
+                multiplyRows(pR, keepR, dropR, pOff, s, s);
+                RawArray.gemm(false, false, s, dv, s, 1, dropR, pOff, s, vR, vOff, dv, 0, oR, vOff, dv);
+            }
         });
-        return new SoftmaxForward(q, k, v, p, out.reshape('c', n, heads, s, dv), n, heads);
+        return new SoftmaxForward(q, k, v, p, keep, out.reshape('c', n, heads, s, dv), n, heads);
+    }
+
+    /** out = a ⊙ b over the (rows x cols) block at off. */
+    private static void multiplyRows(RawArray a, RawArray b, RawArray out, long off, int rows, int cols) {
+        double[] x = new double[cols], y = new double[cols];
+        for (int i = 0; i < rows; i++) {
+            long at = off + (long) i * cols;
+            a.read(at, x, 0, cols);
+            b.read(at, y, 0, cols);
+            for (int j = 0; j < cols; j++) x[j] *= y[j];
+            out.write(at, x, 0, cols);
+        }
     }
 
     private static INDArray flat(INDArray x) {
@@ -128,7 +160,8 @@ public final class SoftmaxAttention implements Attention {
     }
 
     /**
-     * dP = g v^T; dS = P ⊙ (dP - rowsum(P ⊙ dP)) / sqrt(dk); dq = dS k; dk = dS^T q; dv = P^T g.
+     * dP = g v^T (⊙ keep with dropout); dS = P ⊙ (dP - rowsum(P ⊙ dP)) / sqrt(dk); dq = dS k; dk = dS^T q;
+     * dv = (P ⊙ keep)^T g.
      */
     @Override
     public AttentionGradients backward(Forward forward, INDArray gradOutput) {
@@ -142,16 +175,27 @@ public final class SoftmaxAttention implements Attention {
         INDArray dq = Nd4j.create(dt, b, s, dk), dkey = Nd4j.create(dt, b, s, dk), dval = Nd4j.create(dt, b, s, dv);
         RawArray qR = RawArray.of(f.q), kR = RawArray.of(f.k), vR = RawArray.of(f.v), pR = RawArray.of(f.probabilities);
         RawArray gR = RawArray.of(g), dsR = RawArray.of(dScores);
+        RawArray keepR = f.keep == null ? null : RawArray.of(f.keep);
         RawArray dqR = RawArray.of(dq), dkR = RawArray.of(dkey), dvR = RawArray.of(dval);
         double scale = 1.0 / Math.sqrt(dk);
         KernelThreads.forEach(b, head -> {
             long qOff = (long) head * s * dk, vOff = (long) head * s * dv, pOff = (long) head * s * s;
+            if (keepR == null) {
+                RawArray.gemm(true, false, s, dv, s, 1, pR, pOff, s, gR, vOff, dv, 0, dvR, vOff, dv);
+            } else {  // dv = (P ⊙ keep)^T g, with dScores as the scratch for P ⊙ keep
+                multiplyRows(pR, keepR, dsR, pOff, s, s);
+                RawArray.gemm(true, false, s, dv, s, 1, dsR, pOff, s, gR, vOff, dv, 0, dvR, vOff, dv);
+            }
             RawArray.gemm(false, true, s, s, dv, 1, gR, vOff, dv, vR, vOff, dv, 0, dsR, pOff, s);
-            double[] pRow = new double[s], dRow = new double[s];
+            double[] pRow = new double[s], dRow = new double[s], keepRow = keepR == null ? null : new double[s];
             for (int i = 0; i < s; i++) {
                 long at = pOff + (long) i * s;
                 pR.read(at, pRow, 0, s);
                 dsR.read(at, dRow, 0, s);
+                if (keepRow != null) {
+                    keepR.read(at, keepRow, 0, s);
+                    for (int j = 0; j < s; j++) dRow[j] *= keepRow[j];
+                }
                 double dot = 0;
                 for (int j = 0; j < s; j++) dot += pRow[j] * dRow[j];
                 for (int j = 0; j < s; j++) dRow[j] = pRow[j] * (dRow[j] - dot) * scale;
@@ -159,7 +203,6 @@ public final class SoftmaxAttention implements Attention {
             }
             RawArray.gemm(false, false, s, dk, s, 1, dsR, pOff, s, kR, qOff, dk, 0, dqR, qOff, dk);
             RawArray.gemm(true, false, s, dk, s, 1, dsR, pOff, s, qR, qOff, dk, 0, dkR, qOff, dk);
-            RawArray.gemm(true, false, s, dv, s, 1, pR, pOff, s, gR, vOff, dv, 0, dvR, vOff, dv);
         });
         return new AttentionGradients(dq.reshape('c', f.n, f.heads, s, dk), dkey.reshape('c', f.n, f.heads, s, dk),
                 dval.reshape('c', f.n, f.heads, s, dv), null);
