@@ -154,8 +154,14 @@ public abstract class RawArray {
 
         @Override
         public void zero(long offset, long n) {
-            if (n > 0) Pointer.memset(super.bytesAt(offset), 0, n * Float.BYTES);
+            if (n > ZEROS.length) {
+                Pointer.memset(super.bytesAt(offset), 0, n * Float.BYTES);
+            } else if (n > 0) {
+                buffer.put((int) offset, ZEROS, 0, (int) n);  // no JNI call for the short runs of a masked block
+            }
         }
+
+        private static final float[] ZEROS = new float[4096];
     }
 
     private static final class F64 extends RawArray {
@@ -203,7 +209,13 @@ public abstract class RawArray {
 
         @Override
         public void zero(long offset, long n) {
-            if (n > 0) Pointer.memset(super.bytesAt(offset), 0, n * Double.BYTES);
+            if (n > ZEROS.length) {
+                Pointer.memset(super.bytesAt(offset), 0, n * Double.BYTES);
+            } else if (n > 0) {
+                buffer.put((int) offset, ZEROS, 0, (int) n);
+            }
         }
+
+        private static final double[] ZEROS = new double[4096];
     }
 }

@@ -97,10 +97,11 @@ public final class ChunkedCausalCosineAttention extends CosineAttention {
     private Scan forwardScan(CosineInputs x, INDArray s0) {
         int b = (int) (x.n * x.heads), s = (int) x.s, dk = (int) x.dk, dv = (int) x.dv, nc = chunks(s), c0 = chunk;
         DataType dt = x.dataType;
-        INDArray out = Nd4j.create(dt, b, s, dv);
-        INDArray states = Nd4j.create(dt, b, nc, dk, dv);
-        INDArray last = Nd4j.create(dt, b, dk, dv);
-        INDArray blocks = Nd4j.create(dt, b, c0, c0);
+        // Uninitialised where every element is written before it is read; P_0 must start at zero.
+        INDArray out = Nd4j.createUninitialized(dt, b, s, dv);
+        INDArray states = Nd4j.createUninitialized(dt, b, nc, dk, dv);
+        INDArray last = Nd4j.createUninitialized(dt, b, dk, dv);
+        INDArray blocks = Nd4j.createUninitialized(dt, b, c0, c0);
         RawArray q = RawArray.of(x.qh), k = RawArray.of(x.kh), v = RawArray.of(x.vh), o = RawArray.of(out);
         RawArray st = RawArray.of(states), fin = RawArray.of(last), blk = RawArray.of(blocks);
         RawArray init = s0 == null ? null : RawArray.of(s0);
@@ -109,6 +110,7 @@ public final class ChunkedCausalCosineAttention extends CosineAttention {
             long qBase = (long) head * s * dk, vBase = (long) head * s * dv;
             long stBase = (long) head * nc * state, aBase = (long) head * c0 * c0;
             if (init != null) RawArray.copy(init, (long) head * state, st, stBase, state);
+            else st.zero(stBase, state);
             for (int c = 0; c < nc; c++) {
                 int r0 = c * c0, len = Math.min(c0, s - r0);
                 long qc = qBase + (long) r0 * dk, vc = vBase + (long) r0 * dv, pc = stBase + (long) c * state;
@@ -131,8 +133,9 @@ public final class ChunkedCausalCosineAttention extends CosineAttention {
     protected INDArray[] productBackward(CosineInputs x, Product product, INDArray g) {
         int b = (int) (x.n * x.heads), s = (int) x.s, dk = (int) x.dk, dv = (int) x.dv, nc = chunks(s), c0 = chunk;
         DataType dt = x.dataType;
-        INDArray dq = Nd4j.create(dt, b, s, dk), dkey = Nd4j.create(dt, b, s, dk), dval = Nd4j.create(dt, b, s, dv);
-        INDArray blocks = Nd4j.create(dt, b, c0, c0), suffix = Nd4j.create(dt, b, dk, dv);
+        INDArray dq = Nd4j.createUninitialized(dt, b, s, dk), dkey = Nd4j.createUninitialized(dt, b, s, dk);
+        INDArray dval = Nd4j.createUninitialized(dt, b, s, dv), blocks = Nd4j.createUninitialized(dt, b, c0, c0);
+        INDArray suffix = Nd4j.create(dt, b, dk, dv);   // dS starts at zero
         RawArray q = RawArray.of(x.qh), k = RawArray.of(x.kh), v = RawArray.of(x.vh), gr = RawArray.of(g);
         RawArray st = RawArray.of(product.saved()), blk = RawArray.of(blocks), dS = RawArray.of(suffix);
         RawArray dqR = RawArray.of(dq), dkR = RawArray.of(dkey), dvR = RawArray.of(dval);

@@ -43,15 +43,16 @@ final class CosineInputs {
         this.dv = in.valueDim();
         this.dataType = in.dataType();
         long b = n * heads;
-        qh = Nd4j.create(dataType, b, s, dk);
-        kh = Nd4j.create(dataType, b, s, dk);
-        vh = Nd4j.create(dataType, b, s, dv);
-        qFactor = Nd4j.create(DataType.DOUBLE, b, s);
-        kFactor = Nd4j.create(DataType.DOUBLE, b, s);
-        qAboveEps = Nd4j.create(DataType.DOUBLE, b, s);
-        kAboveEps = Nd4j.create(DataType.DOUBLE, b, s);
-        valueScale = Nd4j.create(DataType.DOUBLE, b, s);
-        logDerivative = Nd4j.create(DataType.DOUBLE, b, s);
+        // Uninitialised: every element below is written before it is read.
+        qh = Nd4j.createUninitialized(dataType, b, s, dk);
+        kh = Nd4j.createUninitialized(dataType, b, s, dk);
+        vh = Nd4j.createUninitialized(dataType, b, s, dv);
+        qFactor = Nd4j.createUninitialized(DataType.DOUBLE, b, s);
+        kFactor = Nd4j.createUninitialized(DataType.DOUBLE, b, s);
+        qAboveEps = Nd4j.createUninitialized(DataType.DOUBLE, b, s);
+        kAboveEps = Nd4j.createUninitialized(DataType.DOUBLE, b, s);
+        valueScale = Nd4j.createUninitialized(DataType.DOUBLE, b, s);
+        logDerivative = Nd4j.createUninitialized(DataType.DOUBLE, b, s);
 
         double[][] mask = in.maskValues();
         double[][] count = new double[(int) n][(int) s];       // the divisor's count at each (key) position
@@ -109,18 +110,30 @@ final class CosineInputs {
     private static void normalizeBlock(RawArray in, RawArray out, long r0, int rows, int d, double[] mask, int t0,
                                        RawArray factorR, RawArray aboveR, double[] x, double[] factor, double[] above) {
         in.read(r0 * d, x, 0, rows * d);
-        for (int i = 0; i < rows; i++) {
-            double sq = 0;
-            for (int e = 0; e < d; e++) sq += x[i * d + e] * x[i * d + e];
-            double norm = Math.sqrt(sq);
+        for (int i = 0, base = 0; i < rows; i++, base += d) {
+            double norm = Math.sqrt(dot(x, x, base, d));
             double f = mask[t0 + i] / Math.max(norm, NORM_EPS);
             factor[i] = f;
             above[i] = norm > NORM_EPS ? 1 : 0;
-            for (int e = 0; e < d; e++) x[i * d + e] *= f;
+            for (int e = base; e < base + d; e++) x[e] *= f;
         }
         out.write(r0 * d, x, 0, rows * d);
         factorR.write(r0, factor, 0, rows);
         aboveR.write(r0, above, 0, rows);
+    }
+
+    /** sum of a[i] b[i] over [from, from+len), with four partial sums (independent chains, so it pipelines). */
+    static double dot(double[] a, double[] b, int from, int len) {
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int i = from, end = from + len, end4 = from + (len & ~3);
+        for (; i < end4; i += 4) {
+            s0 += a[i] * b[i];
+            s1 += a[i + 1] * b[i + 1];
+            s2 += a[i + 2] * b[i + 2];
+            s3 += a[i + 3] * b[i + 3];
+        }
+        for (; i < end; i++) s0 += a[i] * b[i];
+        return (s0 + s1) + (s2 + s3);
     }
 
     /** (N, H, s, d) -> (B, s, d) C-ordered memory. */
@@ -165,13 +178,10 @@ final class CosineInputs {
                 dvR.read(r0 * w, g, 0, rows * w);
                 vs.read(r0, f, 0, rows);
                 ld.read(r0, a, 0, rows);
-                for (int i = 0; i < rows; i++) {
-                    double dot = 0;
-                    for (int e = 0, at = i * w; e < w; e++, at++) {
-                        dot += g[at] * xh[at];
-                        g[at] *= f[i];
-                    }
-                    dm += dot * a[i];
+                for (int i = 0, base = 0; i < rows; i++, base += w) {
+                    dm += dot(g, xh, base, w) * a[i];
+                    double fi = f[i];
+                    for (int e = base; e < base + w; e++) g[e] *= fi;
                 }
                 dvR.write(r0 * w, g, 0, rows * w);
             }
@@ -192,10 +202,9 @@ final class CosineInputs {
         gR.read(r0 * d, g, 0, rows * d);
         factorR.read(r0, f, 0, rows);
         aboveR.read(r0, above, 0, rows);
-        for (int i = 0; i < rows; i++) {
-            double proj = 0;
-            if (above[i] != 0) for (int e = 0; e < d; e++) proj += xh[i * d + e] * g[i * d + e];
-            for (int e = 0; e < d; e++) g[i * d + e] = f[i] * (g[i * d + e] - xh[i * d + e] * proj);
+        for (int i = 0, base = 0; i < rows; i++, base += d) {
+            double proj = above[i] != 0 ? dot(xh, g, base, d) : 0, fi = f[i];
+            for (int e = base; e < base + d; e++) g[e] = fi * (g[e] - xh[e] * proj);
         }
         gR.write(r0 * d, g, 0, rows * d);
     }
