@@ -58,9 +58,9 @@ public final class SpeedGate {
         return c;
     }
 
-    /** Returns the exit code: 0 pass (or baseline written), 1 regression. */
-    public static int run(Path baselineFile, boolean update, int repeat, PrintStream out) throws Exception {
-        Map<String, double[]> head = new LinkedHashMap<>();   // key -> {normalised, alloc bytes, median ms, gemm ms}
+    /** Runs the gate's configurations once: key -> {normalised time, alloc bytes, median ms, gemm ms}. */
+    static Map<String, double[]> measure(int repeat) throws Exception {
+        Map<String, double[]> head = new LinkedHashMap<>();
         for (Config c : configs(repeat)) {
             Map<String, List<String>> params = new LinkedHashMap<>();
             c.params().forEach((k, v) -> params.put(k, List.of(v)));
@@ -69,6 +69,36 @@ public final class SpeedGate {
                         m.gemmMs()});
             }
         }
+        return head;
+    }
+
+    /**
+     * Runs the gate's configurations {@code runs} times with nothing changed and prints, per configuration, the
+     * spread of the normalised times (max / min): the run-to-run noise the threshold must stay above.
+     */
+    public static int noise(int runs, PrintStream out) throws Exception {
+        Map<String, List<Double>> all = new LinkedHashMap<>();
+        for (int r = 0; r < runs; r++) {
+            out.printf("gate noise: run %d/%d%n", r + 1, runs);
+            measure(1).forEach((k, v) -> all.computeIfAbsent(k, x -> new java.util.ArrayList<>()).add(v[0]));
+        }
+        double worst = 1;
+        out.printf(Locale.ROOT, "  %-100s %9s %9s %9s %7s%n", "configuration", "min", "median", "max", "max/min");
+        for (Map.Entry<String, List<Double>> e : all.entrySet()) {
+            List<Double> xs = e.getValue().stream().sorted().toList();
+            double spread = xs.get(xs.size() - 1) / xs.get(0);
+            worst = Math.max(worst, spread);
+            out.printf(Locale.ROOT, "  %-100s %9.4f %9.4f %9.4f %7.3f%n", e.getKey(), xs.get(0), xs.get(xs.size() / 2),
+                    xs.get(xs.size() - 1), spread);
+        }
+        out.printf(Locale.ROOT, "gate noise: worst max/min over %d unchanged runs: %.3f (threshold: 1 + %.2f)%n", runs,
+                worst, THRESHOLD);
+        return 0;
+    }
+
+    /** Returns the exit code: 0 pass (or baseline written), 1 regression. */
+    public static int run(Path baselineFile, boolean update, int repeat, PrintStream out) throws Exception {
+        Map<String, double[]> head = measure(repeat);
         if (update) {
             CsvTable t = new CsvTable(List.of("key", "normalized_time", "alloc_bytes_per_op", "median_ms", "gemm_ms"));
             head.forEach((k, v) -> {

@@ -29,7 +29,7 @@ public final class BenchCommand {
 
     static final String USAGE = """
             usage: ./cottention bench [--quick] [--only attention,decode,gemm] [--out DIR]
-                   ./cottention bench --gate [--baseline FILE] [--update-baseline] [--repeat N]
+                   ./cottention bench --gate [--baseline FILE] [--update-baseline] [--repeat N] [--noise N]
 
               Runs the JMH benchmarks (one fork per configuration; median of sampled times) and writes
               DIR/attention.csv, decode.csv, gemm.csv, targets.csv and JMH's JSON (DIR defaults to results/bench).
@@ -38,22 +38,25 @@ public final class BenchCommand {
               (exit 1) when one regresses beyond the threshold or allocates more than the baseline
               (bench/gate-baseline.csv). --update-baseline rewrites that file on purpose. --repeat N runs each
               attention operation N times (a deliberately slowed kernel, to see the gate fail).
+              --gate --noise N runs the gate's configurations N times unchanged and prints their spread
+              (how the threshold was chosen).
               Threads: OMP_NUM_THREADS (ND4J, OpenBLAS and the kernels), reported in every row.
             """;
 
     public static int run(String[] argv, PrintStream out) throws Exception {
-        Args a = Args.parse("bench", argv, Set.of("only", "out", "baseline", "repeat"),
+        Args a = Args.parse("bench", argv, Set.of("only", "out", "baseline", "repeat", "noise"),
                 Set.of("quick", "gate", "update-baseline", "help"));
         if (a.has("help")) {
             out.print(USAGE);
             return 0;
         }
+        if (a.has("gate") && a.has("noise")) return SpeedGate.noise(a.positiveInt("noise", 5), out);
         if (a.has("gate")) {
             int repeat = a.positiveInt("repeat", 1);
             Path baseline = Path.of(a.get("baseline", SpeedGate.DEFAULT_BASELINE));
             return SpeedGate.run(baseline, a.has("update-baseline"), repeat, out);
         }
-        for (String f : new String[] {"baseline", "repeat", "update-baseline"}) {
+        for (String f : new String[] {"baseline", "repeat", "update-baseline", "noise"}) {
             if (a.has(f)) throw new CliException("bench: --" + f + " applies to --gate only");
         }
         Budget budget = a.has("quick") ? Budget.QUICK : Budget.FULL;
