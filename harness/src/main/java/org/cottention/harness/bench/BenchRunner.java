@@ -75,6 +75,9 @@ public final class BenchRunner {
 
     private static String[] forkJvmArgs() {
         List<String> args = new ArrayList<>();
+        // As the launcher: JavaCPP's default native-memory cap is derived from -Xmx; the arrays are not.
+        args.add("-Dorg.bytedeco.javacpp.maxbytes=0");
+        args.add("-Dorg.bytedeco.javacpp.maxphysicalbytes=0");
         if (Runtime.version().feature() >= 23) {
             args.add("--enable-native-access=ALL-UNNAMED");
             args.add("--sun-misc-unsafe-memory-access=allow");
