@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# ./reproduce.sh: reproduces the paper's experiments offline (issue: "./reproduce.sh and the experiments").
-# Not built yet: this script says so and exits non-zero instead of printing anything that looks like a result.
+# ./reproduce.sh [--profile smoke|default|paper] [--only EXPERIMENT,...] [--backend cpu|cuda] [--out DIR] [--force]
+# Reproduces the paper's experiments offline: installs the pinned data (a no-op once done), then runs every
+# experiment configuration in a JVM of its own and writes CSV tables, PNG plots and a README under
+# results/PROFILE (or DIR). A rerun resumes where an interrupted one stopped. ./reproduce.sh --help for more.
 set -euo pipefail
-cat >&2 <<'MSG'
-reproduce.sh: the experiment runner is not built yet.
-  There now: the attention core (reference oracle, ND4J cosine and softmax attention with backward,
-  recurrent decoding, KV cache) and ./cottention attention for one call on .npy files.
-  Not there yet: data setup, BERT/GPT models and training, the attention-scaling, decoding, BERT, GPT,
-  stabiliser and claims experiments, CSV tables and plots. No results are produced.
-MSG
-exit 1
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+case " $* " in
+  *" --help "*|*" --list "*) exec "$root/cottention" reproduce "$@" ;;
+esac
+# Offline data (corpora, labelled sets, vocabularies), pinned and checksummed; a no-op once installed.
+"$root/scripts/setup-data.sh"
+exec "$root/cottention" reproduce "$@"

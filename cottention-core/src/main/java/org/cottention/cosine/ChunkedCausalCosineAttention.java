@@ -2,28 +2,32 @@ package org.cottention.cosine;
 
 import org.cottention.api.AttentionInput;
 import org.cottention.api.DecodingState;
+import org.cottention.api.KernelThreads;
 import org.cottention.api.Nd;
+import org.cottention.api.RawArray;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.transforms.custom.CumSum;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * Causal (GPT-J) cosine attention in chunked form. The sequence is cut into chunks of C tokens; within a chunk
- * the product is the masked quadratic (Qc Kc^T ⊙ tril) Vc, and the earlier chunks enter through an exclusive
- * prefix sum of per-chunk states Kc^T Vc (dk x dv):
+ * Causal (GPT-J) cosine attention in chunked form. The sequence is cut into chunks of C tokens (the last one may
+ * be shorter); within a chunk the product is the masked quadratic (Q_c K_c^T ⊙ tril) V_c, and the earlier
+ * chunks enter through the running state P_c, an exclusive prefix sum of per-chunk states K^T V (dk x dv):
  * <pre>
  *   O_c = (Q_c K_c^T ⊙ tril) V_c + Q_c P_c,   P_c = S_0 + sum_{c' < c} K_c'^T V_c'
  * </pre>
- * Backward (G = dL/dO, dS_c = sum_{c' > c} Q_c'^T G_c', a reverse exclusive prefix sum):
+ * Backward (G = dL/dO; dS_c = sum_{c' > c} Q_c'^T G_c', accumulated by a scan backwards over the chunks):
  * <pre>
  *   dQ_c = (G_c V_c^T ⊙ tril) K_c + G_c P_c^T
  *   dK_c = (G_c V_c^T ⊙ tril)^T Q_c + V_c dS_c^T
  *   dV_c = (Q_c K_c^T ⊙ tril)^T G_c + K_c dS_c
  * </pre>
- * Memory for forward + backward, per head: O(s d) for qh, kh, vh, G and the gradients, O(s C) for one chunk
- * similarity block per chunk, O((s / C) dk dv) for the prefix states; nothing of size s x s or s x dk x dv.
+ * Each (sequence, head) is one task on {@link KernelThreads}: a forward scan and a backward scan over its chunks,
+ * every product a single-threaded BLAS call on the arrays' memory.
+ *
+ * <p>Memory for forward + backward: qh, kh, vh, G, dq, dk, dv (B s d values each), the saved states P_c
+ * (B ceil(s/C) dk dv values), and per head one C x C block and one dk x dv state: O(s d + (s/C) d^2) per head,
+ * nothing of size s x s or s x dk x dv.
  */
 public final class ChunkedCausalCosineAttention extends CosineAttention {
     public static final String NAME = "cosine-chunked";
@@ -50,115 +54,120 @@ public final class ChunkedCausalCosineAttention extends CosineAttention {
         return chunk;
     }
 
-    @Override
-    protected long paddedLength(long s) {
-        return (s + chunk - 1) / chunk * chunk;
-    }
-
     /**
-     * Forward pass continuing from an earlier state (its counts continue the divisor's count); returns the output
-     * and, through {@link StatefulForward#finalState()}, the state after the last token. No gradient flows into
-     * the initial state.
+     * Forward pass continuing from an earlier state (its counts continue the divisor's count); the result also
+     * carries the state after the last token. No gradient flows into the initial state.
      */
     public StatefulForward forward(AttentionInput input, CosineState initial) {
         double[] counts = initial == null ? null : initial.counts();
-        CosineInputs x = CosineInputs.prepare(input, true, paddedLength(input.length()), counts);
-        INDArray s0 = initial == null ? null
-                : Nd.flattenHeads(initial.state()).permute(0, 2, 1).castTo(x.dataType); // (B, dk, dv)
-        Chunks fwd = chunkedProduct(x, s0);
+        CosineInputs x = CosineInputs.prepare(input, true, counts);
+        INDArray s0 = initial == null ? null                                          // (B, dk, dv)
+                : RawArray.contiguous(Nd.flattenHeads(initial.state()).permute(0, 2, 1).castTo(x.dataType));
+        Scan scan = forwardScan(x, s0);
         double[] finalCounts = new double[(int) x.n];
         double[][] mask = input.maskValues();
         for (int b = 0; b < x.n; b++) {
             finalCounts[b] = counts == null ? 0 : counts[b];
             for (double p : mask[b]) finalCounts[b] += p;
         }
-        INDArray finalState = fwd.last.permute(0, 2, 1).dup('c').reshape('c', x.n, x.heads, x.dv, x.dk);
-        return new StatefulForward(x, fwd.product, x.unpadded(fwd.product.output()),
+        INDArray finalState = scan.last.permute(0, 2, 1).dup('c').reshape('c', x.n, x.heads, x.dv, x.dk);
+        return new StatefulForward(new CosineForward(x, scan.product, x.toHeads(scan.product.output())),
                 new CosineState(finalState, finalCounts));
     }
 
     /** A forward pass that also carries the state after its last token. */
-    public static final class StatefulForward {
-        public final CosineForward forward;
-        private final CosineState finalState;
-
-        StatefulForward(CosineInputs x, Product p, INDArray output, CosineState finalState) {
-            this.forward = new CosineForward(x, p, output);
-            this.finalState = finalState;
-        }
-
+    public record StatefulForward(CosineForward forward, CosineState finalState) {
         public INDArray output() {
             return forward.output();
-        }
-
-        public CosineState finalState() {
-            return finalState;
         }
     }
 
     @Override
     protected Product product(CosineInputs x) {
-        return chunkedProduct(x, null).product;
+        return forwardScan(x, null).product;
     }
 
-    private record Chunks(Product product, INDArray last) {}
+    private record Scan(Product product, INDArray last) {}
 
-    /** s0: (B, dk, dv) initial state or null. Returns the product (saved = prefix states P) and the final state. */
-    private Chunks chunkedProduct(CosineInputs x, INDArray s0) {
-        long b = x.n * x.heads, nc = x.sPad / chunk, bc = b * nc;
+    private int chunks(long s) {
+        return (int) ((s + chunk - 1) / chunk);
+    }
+
+    /** s0: (B, dk, dv) initial state or null. Saves the states P_c, (B, nc, dk, dv); returns the final state too. */
+    private Scan forwardScan(CosineInputs x, INDArray s0) {
+        int b = (int) (x.n * x.heads), s = (int) x.s, dk = (int) x.dk, dv = (int) x.dv, nc = chunks(s), c0 = chunk;
         DataType dt = x.dataType;
-        INDArray qc = x.qh.reshape('c', bc, chunk, x.dk);
-        INDArray kc = x.kh.reshape('c', bc, chunk, x.dk);
-        INDArray vc = x.vh.reshape('c', bc, chunk, x.dv);
-        INDArray tri = QuadraticCosineAttention.lowerTriangle(chunk, x.qh);
-
-        // Intra-chunk: (Qc Kc^T ⊙ tril) Vc.                                   a: (B*nc, C, C), out: (B*nc, C, dv)
-        INDArray a = Nd.mmul(qc, false, kc, true, Nd4j.create(dt, bc, chunk, chunk), 0.0).muli(tri);
-        INDArray out = Nd.mmul(a, false, vc, false, Nd4j.create(dt, bc, chunk, x.dv), 0.0);
-        // Per-chunk states and their exclusive prefix sum.                    states, prefix: (B, nc, dk, dv)
-        INDArray states = Nd.mmul(kc, true, vc, false, Nd4j.create(dt, bc, x.dk, x.dv), 0.0)
-                .reshape('c', b, nc, x.dk, x.dv);
-        INDArray prefix = Nd4j.create(dt, b, nc, x.dk, x.dv);
-        Nd4j.exec(new CumSum(states, prefix, true, false, 1));
-        if (s0 != null) prefix.addi(s0.reshape('c', b, 1, x.dk, x.dv));
-        // Inter-chunk: out += Qc P_c.
-        INDArray prefixFlat = prefix.reshape('c', bc, x.dk, x.dv);
-        Nd.mmul(qc, false, prefixFlat, false, out, 1.0);
-        INDArray last = prefix.get(NDArrayIndex.all(), NDArrayIndex.point(nc - 1), NDArrayIndex.all(), NDArrayIndex.all())
-                .add(states.get(NDArrayIndex.all(), NDArrayIndex.point(nc - 1), NDArrayIndex.all(), NDArrayIndex.all()));
-        return new Chunks(new Product(out.reshape('c', b, x.sPad, x.dv), prefixFlat), last);
+        // Uninitialised where every element is written before it is read; P_0 must start at zero.
+        INDArray out = Nd4j.createUninitialized(dt, b, s, dv);
+        INDArray states = Nd4j.createUninitialized(dt, b, nc, dk, dv);
+        INDArray last = Nd4j.createUninitialized(dt, b, dk, dv);
+        INDArray blocks = Nd4j.createUninitialized(dt, b, c0, c0);
+        RawArray q = RawArray.of(x.qh), k = RawArray.of(x.kh), v = RawArray.of(x.vh), o = RawArray.of(out);
+        RawArray st = RawArray.of(states), fin = RawArray.of(last), blk = RawArray.of(blocks);
+        RawArray init = s0 == null ? null : RawArray.of(s0);
+        int state = dk * dv;
+        KernelThreads.forEach(b, head -> {
+            long qBase = (long) head * s * dk, vBase = (long) head * s * dv;
+            long stBase = (long) head * nc * state, aBase = (long) head * c0 * c0;
+            if (init != null) RawArray.copy(init, (long) head * state, st, stBase, state);
+            else st.zero(stBase, state);
+            for (int c = 0; c < nc; c++) {
+                int r0 = c * c0, len = Math.min(c0, s - r0);
+                long qc = qBase + (long) r0 * dk, vc = vBase + (long) r0 * dv, pc = stBase + (long) c * state;
+                // O_c = (Q_c K_c^T ⊙ tril) V_c + Q_c P_c
+                RawArray.gemm(false, true, len, len, dk, 1, q, qc, dk, k, qc, dk, 0, blk, aBase, len);
+                zeroAboveDiagonal(blk, aBase, len);
+                RawArray.gemm(false, false, len, dv, len, 1, blk, aBase, len, v, vc, dv, 0, o, vc, dv);
+                RawArray.gemm(false, false, len, dv, dk, 1, q, qc, dk, st, pc, dv, 1, o, vc, dv);
+                // P_{c+1} = P_c + K_c^T V_c (after the last chunk: the final state)
+                RawArray next = c + 1 < nc ? st : fin;
+                long pn = c + 1 < nc ? pc + state : (long) head * state;
+                RawArray.copy(st, pc, next, pn, state);
+                RawArray.gemm(true, false, dk, dv, len, 1, k, qc, dk, v, vc, dv, 1, next, pn, dv);
+            }
+        });
+        return new Scan(new Product(out, states), last);
     }
 
     @Override
     protected INDArray[] productBackward(CosineInputs x, Product product, INDArray g) {
-        long b = x.n * x.heads, nc = x.sPad / chunk, bc = b * nc;
+        int b = (int) (x.n * x.heads), s = (int) x.s, dk = (int) x.dk, dv = (int) x.dv, nc = chunks(s), c0 = chunk;
         DataType dt = x.dataType;
-        INDArray qc = x.qh.reshape('c', bc, chunk, x.dk);
-        INDArray kc = x.kh.reshape('c', bc, chunk, x.dk);
-        INDArray vc = x.vh.reshape('c', bc, chunk, x.dv);
-        INDArray gc = g.reshape('c', bc, chunk, x.dv);
-        INDArray prefix = product.saved();                                       // (B*nc, dk, dv)
-        INDArray tri = QuadraticCosineAttention.lowerTriangle(chunk, x.qh);
+        INDArray dq = Nd4j.createUninitialized(dt, b, s, dk), dkey = Nd4j.createUninitialized(dt, b, s, dk);
+        INDArray dval = Nd4j.createUninitialized(dt, b, s, dv), blocks = Nd4j.createUninitialized(dt, b, c0, c0);
+        INDArray suffix = Nd4j.create(dt, b, dk, dv);   // dS starts at zero
+        RawArray q = RawArray.of(x.qh), k = RawArray.of(x.kh), v = RawArray.of(x.vh), gr = RawArray.of(g);
+        RawArray st = RawArray.of(product.saved()), blk = RawArray.of(blocks), dS = RawArray.of(suffix);
+        RawArray dqR = RawArray.of(dq), dkR = RawArray.of(dkey), dvR = RawArray.of(dval);
+        int state = dk * dv;
+        KernelThreads.forEach(b, head -> {
+            long qBase = (long) head * s * dk, vBase = (long) head * s * dv;
+            long stBase = (long) head * nc * state, aBase = (long) head * c0 * c0, sBase = (long) head * state;
+            for (int c = nc - 1; c >= 0; c--) {
+                int r0 = c * c0, len = Math.min(c0, s - r0);
+                long qc = qBase + (long) r0 * dk, vc = vBase + (long) r0 * dv, pc = stBase + (long) c * state;
+                // block = G_c V_c^T ⊙ tril: dQ_c = block K_c + G_c P_c^T, dK_c = block^T Q_c + V_c dS^T
+                RawArray.gemm(false, true, len, len, dv, 1, gr, vc, dv, v, vc, dv, 0, blk, aBase, len);
+                zeroAboveDiagonal(blk, aBase, len);
+                RawArray.gemm(false, false, len, dk, len, 1, blk, aBase, len, k, qc, dk, 0, dqR, qc, dk);
+                RawArray.gemm(false, true, len, dk, dv, 1, gr, vc, dv, st, pc, dv, 1, dqR, qc, dk);
+                RawArray.gemm(true, false, len, dk, len, 1, blk, aBase, len, q, qc, dk, 0, dkR, qc, dk);
+                RawArray.gemm(false, true, len, dk, dv, 1, v, vc, dv, dS, sBase, dv, 1, dkR, qc, dk);
+                // block = Q_c K_c^T ⊙ tril: dV_c = block^T G_c + K_c dS
+                RawArray.gemm(false, true, len, len, dk, 1, q, qc, dk, k, qc, dk, 0, blk, aBase, len);
+                zeroAboveDiagonal(blk, aBase, len);
+                RawArray.gemm(true, false, len, dv, len, 1, blk, aBase, len, gr, vc, dv, 0, dvR, vc, dv);
+                RawArray.gemm(false, false, len, dv, dk, 1, k, qc, dk, dS, sBase, dv, 1, dvR, vc, dv);
+                // dS += Q_c^T G_c (for the chunks before this one)
+                RawArray.gemm(true, false, dk, dv, len, 1, q, qc, dk, gr, vc, dv, 1, dS, sBase, dv);
+            }
+        });
+        return new INDArray[] {dq, dkey, dval};
+    }
 
-        // Intra-chunk terms. block holds (Gc Vc^T ⊙ tril), then (Qc Kc^T ⊙ tril).      (B*nc, C, C)
-        INDArray block = Nd.mmul(gc, false, vc, true, Nd4j.create(dt, bc, chunk, chunk), 0.0).muli(tri);
-        INDArray dq = Nd.mmul(block, false, kc, false, Nd4j.create(dt, bc, chunk, x.dk), 0.0);
-        INDArray dk = Nd.mmul(block, true, qc, false, Nd4j.create(dt, bc, chunk, x.dk), 0.0);
-        Nd.mmul(qc, false, kc, true, block, 0.0).muli(tri);
-        INDArray dv = Nd.mmul(block, true, gc, false, Nd4j.create(dt, bc, chunk, x.dv), 0.0);
-
-        // Inter-chunk terms.
-        Nd.mmul(gc, false, prefix, true, dq, 1.0);                                // dQ_c += G_c P_c^T
-        INDArray perChunk = Nd.mmul(qc, true, gc, false, Nd4j.create(dt, bc, x.dk, x.dv), 0.0)
-                .reshape('c', b, nc, x.dk, x.dv);                                  // Q_c^T G_c
-        INDArray suffix = Nd4j.create(dt, b, nc, x.dk, x.dv);
-        Nd4j.exec(new CumSum(perChunk, suffix, true, true, 1));                  // dS_c = sum_{c' > c}
-        INDArray suffixFlat = suffix.reshape('c', bc, x.dk, x.dv);
-        Nd.mmul(vc, false, suffixFlat, true, dk, 1.0);                            // dK_c += V_c dS_c^T
-        Nd.mmul(kc, false, suffixFlat, false, dv, 1.0);                           // dV_c += K_c dS_c
-
-        return new INDArray[] {
-            dq.reshape('c', b, x.sPad, x.dk), dk.reshape('c', b, x.sPad, x.dk), dv.reshape('c', b, x.sPad, x.dv)};
+    /** Zeroes the entries above the diagonal of the (len x len) row-major block at off. */
+    private static void zeroAboveDiagonal(RawArray a, long off, int len) {
+        for (int i = 0; i < len - 1; i++) a.zero(off + (long) i * len + i + 1, len - i - 1);
     }
 
     @Override

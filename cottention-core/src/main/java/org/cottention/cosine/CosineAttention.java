@@ -28,17 +28,12 @@ public abstract class CosineAttention implements Attention {
         return causal;
     }
 
-    /** The product's output (B, sPad, dv), and the one tensor its backward needs besides qh, kh, vh. */
+    /** The product's output (B, s, dv), and the one tensor its backward needs besides qh, kh, vh. */
     protected record Product(INDArray output, INDArray saved) {}
-
-    /** Length the inputs are zero-padded to before the product (a chunked product wants a multiple of C). */
-    protected long paddedLength(long s) {
-        return s;
-    }
 
     protected abstract Product product(CosineInputs x);
 
-    /** Returns {dqh, dkh, dvh}, each (B, sPad, d), given g = dL/dO (B, sPad, dv). */
+    /** Returns fresh {dqh, dkh, dvh}, each (B, s, d), given g = dL/dO (B, s, dv). */
     protected abstract INDArray[] productBackward(CosineInputs x, Product product, INDArray g);
 
     /** A forward pass of cosine attention: the output (N, H, s, dv) and what the backward pass reads. */
@@ -66,9 +61,9 @@ public abstract class CosineAttention implements Attention {
 
     /** Forward pass with token counts already seen per sequence (N), for a continued sequence; null = none. */
     CosineForward forward(AttentionInput input, double[] countOffset) {
-        CosineInputs x = CosineInputs.prepare(input, causal, paddedLength(input.length()), countOffset);
+        CosineInputs x = CosineInputs.prepare(input, causal, countOffset);
         Product p = product(x);
-        return new CosineForward(x, p, x.unpadded(p.output()));
+        return new CosineForward(x, p, x.toHeads(p.output()));
     }
 
     @Override
@@ -76,7 +71,7 @@ public abstract class CosineAttention implements Attention {
         if (!(forward instanceof CosineForward f)) {
             throw new IllegalArgumentException(name() + ": backward needs the Forward returned by its own forward");
         }
-        INDArray[] d = productBackward(f.inputs, f.product, f.inputs.paddedGradient(gradOutput));
-        return f.inputs.backward(d[0], d[1], d[2]);
+        INDArray[] d = productBackward(f.inputs, f.product, f.inputs.flatGradient(gradOutput));
+        return f.inputs.backwardInPlace(d[0], d[1], d[2]);
     }
 }

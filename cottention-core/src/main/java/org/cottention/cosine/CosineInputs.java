@@ -2,13 +2,13 @@ package org.cottention.cosine;
 
 import org.cottention.api.AttentionGradients;
 import org.cottention.api.AttentionInput;
+import org.cottention.api.KernelThreads;
 import org.cottention.api.Nd;
+import org.cottention.api.RawArray;
 import org.cottention.reference.StabilizerExponent;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * The steps of cosine attention before the product, and their backward (paper-spec §3 steps 1-3, §4 steps 3-6):
@@ -17,124 +17,195 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * normalisation (bidirectional) and after it (causal) give the same qh, kh and the same gradients, so one
  * formula serves both: qh = q * p / max(||q||, eps).
  *
- * <p>All tensors here are (B, sPad, d) with B = N*H and rows s..sPad-1 zero, so a chunked kernel can view them as
- * (B * sPad / C, C, d) without copying.
+ * <p>Tensors are (B, s, d) with B = N*H, C-ordered. The per-row scalars (norm factors, value scales, the
+ * stabiliser's log-derivative) are kept in float64 whatever the dtype; the loops run per head on
+ * {@link KernelThreads}, straight on the arrays' memory.
  */
 final class CosineInputs {
     static final double NORM_EPS = 1e-12;
 
-    final long n, heads, s, sPad, dk, dv;
+    final long n, heads, s, dk, dv;
     final DataType dataType;
-    /** (B, sPad, dk), (B, sPad, dk), (B, sPad, dv): normalised, divided and masked. */
+    /** (B, s, dk), (B, s, dk), (B, s, dv): normalised, divided and masked. */
     final INDArray qh, kh, vh;
-    /** (B, s, 1): p / max(||x||, eps), the factor that turned q (resp. k) into qh (resp. kh). */
+    /** (B, s) float64: p / max(||q||, eps) (resp. k), the factor that turned q into qh. */
     private final INDArray qFactor, kFactor;
-    /** (B, s, 1): 1 where ||x|| > eps (the projection term of Nrm's backward applies), else 0. */
+    /** (B, s) float64: 1 where ||q|| > eps (resp. k), i.e. where Nrm's backward has its projection term. */
     private final INDArray qAboveEps, kAboveEps;
-    /** (B, s, 1): p / divisor, and p * d ln(1/divisor) / dm. */
+    /** (B, s) float64: p / divisor, and p * d ln(1/divisor) / dm. */
     private final INDArray valueScale, logDerivative;
 
-    private CosineInputs(AttentionInput in, boolean causal, long sPad, double[] countOffset) {
+    private CosineInputs(AttentionInput in, boolean causal, double[] countOffset) {
         this.n = in.batch();
         this.heads = in.heads();
         this.s = in.length();
-        this.sPad = sPad;
         this.dk = in.keyDim();
         this.dv = in.valueDim();
         this.dataType = in.dataType();
         long b = n * heads;
+        // Uninitialised: every element below is written before it is read.
+        qh = Nd4j.createUninitialized(dataType, b, s, dk);
+        kh = Nd4j.createUninitialized(dataType, b, s, dk);
+        vh = Nd4j.createUninitialized(dataType, b, s, dv);
+        qFactor = Nd4j.createUninitialized(DataType.DOUBLE, b, s);
+        kFactor = Nd4j.createUninitialized(DataType.DOUBLE, b, s);
+        qAboveEps = Nd4j.createUninitialized(DataType.DOUBLE, b, s);
+        kAboveEps = Nd4j.createUninitialized(DataType.DOUBLE, b, s);
+        valueScale = Nd4j.createUninitialized(DataType.DOUBLE, b, s);
+        logDerivative = Nd4j.createUninitialized(DataType.DOUBLE, b, s);
 
-        // Per (sequence, head, position) scalars, computed in double: mask, value scale and log-derivative.
         double[][] mask = in.maskValues();
-        double[] m = in.stabilizer();
-        double[] scale = new double[(int) (b * s)], logDer = new double[(int) (b * s)], real = new double[(int) (b * s)];
-        double[] count = new double[(int) s];
+        double[][] count = new double[(int) n][(int) s];       // the divisor's count at each (key) position
         for (int seq = 0; seq < n; seq++) {
             double total = 0;
-            for (int t = 0; t < s; t++) total += mask[seq][t];
+            for (double p : mask[seq]) total += p;
             double prefix = countOffset == null ? 0 : countOffset[seq];
             for (int t = 0; t < s; t++) {
                 prefix += mask[seq][t];
-                count[t] = causal ? prefix : total;
+                count[seq][t] = causal ? prefix : total;
             }
-            for (int h = 0; h < heads; h++) {
-                int base = (int) ((seq * heads + h) * s);
-                for (int t = 0; t < s; t++) {
-                    double p = mask[seq][t];
-                    real[base + t] = p;
-                    scale[base + t] = p / StabilizerExponent.divisor(count[t], m[h]);
-                    logDer[base + t] = p * StabilizerExponent.logDerivative(count[t], m[h]);
+        }
+        double[] m = in.stabilizer();
+        RawArray q = raw(in.q()), k = raw(in.k()), v = raw(in.v());
+        RawArray qhR = RawArray.of(qh), khR = RawArray.of(kh), vhR = RawArray.of(vh);
+        RawArray qf = RawArray.of(qFactor), kf = RawArray.of(kFactor), qa = RawArray.of(qAboveEps);
+        RawArray ka = RawArray.of(kAboveEps), vs = RawArray.of(valueScale), ld = RawArray.of(logDerivative);
+        KernelThreads.forEach((int) b, head -> {
+            int seq = (int) (head / heads), h = (int) (head % heads);
+            double[] x = new double[BLOCK * (int) Math.max(dk, dv)];
+            double[] factor = new double[BLOCK], above = new double[BLOCK], scale = new double[BLOCK];
+            double[] logDer = new double[BLOCK];
+            for (int t0 = 0; t0 < s; t0 += BLOCK) {
+                int rows = (int) Math.min(BLOCK, s - t0);
+                long r0 = head * s + t0;
+                normalizeBlock(q, qhR, r0, rows, (int) dk, mask[seq], t0, qf, qa, x, factor, above);
+                normalizeBlock(k, khR, r0, rows, (int) dk, mask[seq], t0, kf, ka, x, factor, above);
+                for (int i = 0; i < rows; i++) {
+                    double p = mask[seq][t0 + i], c = count[seq][t0 + i];
+                    scale[i] = p / StabilizerExponent.divisor(c, m[h]);
+                    logDer[i] = p * StabilizerExponent.logDerivative(c, m[h]);
                 }
+                vs.write(r0, scale, 0, rows);
+                ld.write(r0, logDer, 0, rows);
+                int w = (int) dv;
+                v.read(r0 * w, x, 0, rows * w);
+                for (int i = 0; i < rows; i++) for (int e = 0; e < w; e++) x[i * w + e] *= scale[i];
+                vhR.write(r0 * w, x, 0, rows * w);
             }
-        }
-        this.valueScale = Nd.fromDoubles(scale, dataType, b, s, 1);
-        this.logDerivative = Nd.fromDoubles(logDer, dataType, b, s, 1);
-        INDArray p = in.mask() == null ? null : Nd.fromDoubles(real, dataType, b, s, 1);
-
-        INDArray q3 = Nd.flattenHeads(in.q()), k3 = Nd.flattenHeads(in.k());
-        INDArray qNorm = q3.norm2(true, 2), kNorm = k3.norm2(true, 2);
-        this.qAboveEps = qNorm.gt(NORM_EPS).castTo(dataType);
-        this.kAboveEps = kNorm.gt(NORM_EPS).castTo(dataType);
-        this.qFactor = Transforms.max(qNorm, NORM_EPS, false).rdivi(1.0);
-        this.kFactor = Transforms.max(kNorm, NORM_EPS, false).rdivi(1.0);
-        if (p != null) {
-            qFactor.muli(p);
-            kFactor.muli(p);
-        }
-        this.qh = padded(q3.mul(qFactor));
-        this.kh = padded(k3.mul(kFactor));
-        this.vh = padded(Nd.flattenHeads(in.v()).mul(valueScale));
+        });
     }
+
+    /** Rows processed per bulk read and write. */
+    private static final int BLOCK = 128;
 
     /** Prepares the inputs; countOffset (N) adds tokens already seen (an initial state), or null. */
-    static CosineInputs prepare(AttentionInput in, boolean causal, long sPad, double[] countOffset) {
-        if (sPad < in.length()) throw new IllegalArgumentException("sPad " + sPad + " < s " + in.length());
-        return new CosineInputs(in, causal, sPad, countOffset);
+    static CosineInputs prepare(AttentionInput in, boolean causal, double[] countOffset) {
+        return new CosineInputs(in, causal, countOffset);
     }
 
-    /** (B, s, d) -> (B, sPad, d) with zero rows appended; the same array when sPad == s. */
-    INDArray padded(INDArray x) {
-        if (sPad == s) return x;
-        INDArray out = Nd4j.create(x.dataType(), x.size(0), sPad, x.size(2));
-        out.get(NDArrayIndex.all(), NDArrayIndex.interval(0, s), NDArrayIndex.all()).assign(x);
-        return out;
+    /**
+     * Rows r0 .. r0+rows of xh = x * p / max(||x||, eps); records each row's factor and whether ||x|| > eps.
+     * x, factor, above: scratch of at least rows*d, rows, rows.
+     */
+    private static void normalizeBlock(RawArray in, RawArray out, long r0, int rows, int d, double[] mask, int t0,
+                                       RawArray factorR, RawArray aboveR, double[] x, double[] factor, double[] above) {
+        in.read(r0 * d, x, 0, rows * d);
+        for (int i = 0, base = 0; i < rows; i++, base += d) {
+            double norm = Math.sqrt(dot(x, x, base, d));
+            double f = mask[t0 + i] / Math.max(norm, NORM_EPS);
+            factor[i] = f;
+            above[i] = norm > NORM_EPS ? 1 : 0;
+            for (int e = base; e < base + d; e++) x[e] *= f;
+        }
+        out.write(r0 * d, x, 0, rows * d);
+        factorR.write(r0, factor, 0, rows);
+        aboveR.write(r0, above, 0, rows);
     }
 
-    /** (B, sPad, d) -> (N, H, s, d), C-ordered. */
-    INDArray unpadded(INDArray x) {
-        INDArray rows = sPad == s ? x : x.get(NDArrayIndex.all(), NDArrayIndex.interval(0, s), NDArrayIndex.all());
-        return rows.dup('c').reshape('c', n, heads, s, x.size(2));
+    /** sum of a[i] b[i] over [from, from+len), with four partial sums (independent chains, so it pipelines). */
+    static double dot(double[] a, double[] b, int from, int len) {
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int i = from, end = from + len, end4 = from + (len & ~3);
+        for (; i < end4; i += 4) {
+            s0 += a[i] * b[i];
+            s1 += a[i + 1] * b[i + 1];
+            s2 += a[i + 2] * b[i + 2];
+            s3 += a[i + 3] * b[i + 3];
+        }
+        for (; i < end; i++) s0 += a[i] * b[i];
+        return (s0 + s1) + (s2 + s3);
     }
 
-    /** dL/dO (N, H, s, dv) -> (B, sPad, dv) in this call's dtype. */
-    INDArray paddedGradient(INDArray gradOutput) {
-        INDArray g = gradOutput.dataType() == dataType ? gradOutput : gradOutput.castTo(dataType);
-        return padded(Nd.flattenHeads(g));
+    /** (N, H, s, d) -> (B, s, d) C-ordered memory. */
+    static RawArray raw(INDArray x) {
+        return RawArray.of(RawArray.contiguous(Nd.flattenHeads(x)));
     }
 
-    /** From the gradients with respect to qh, kh, vh (B, sPad, d) to those of q, k, v and m. */
-    AttentionGradients backward(INDArray dqh, INDArray dkh, INDArray dvh) {
-        INDArray dq = normalizeBackward(rows(qh), rows(dqh), qFactor, qAboveEps);
-        INDArray dk = normalizeBackward(rows(kh), rows(dkh), kFactor, kAboveEps);
-        INDArray dvhRows = rows(dvh);
-        INDArray dv = dvhRows.mul(valueScale);
-        // dm_h = sum over sequences and positions of (dvh . vh) * p * d ln(1/divisor)/dm.
-        INDArray perRow = Nd.rowDot(dvhRows, rows(vh)).muli(logDerivative);      // (B, s, 1)
-        INDArray dm = perRow.sum(1, 2).reshape(n, heads).sum(0);                   // (H)
-        return new AttentionGradients(toHeads(dq), toHeads(dk), toHeads(dv), dm);
-    }
-
-    /** dx = f * (g - xh (xh . g) [||x|| > eps]), the backward of xh = f x with f = p / max(||x||, eps). */
-    private static INDArray normalizeBackward(INDArray xh, INDArray g, INDArray factor, INDArray aboveEps) {
-        INDArray projection = Nd.rowDot(xh, g).muli(aboveEps);
-        return g.sub(xh.mul(projection)).muli(factor);
-    }
-
-    private INDArray rows(INDArray x) {
-        return sPad == s ? x : x.get(NDArrayIndex.all(), NDArrayIndex.interval(0, s), NDArrayIndex.all());
-    }
-
-    private INDArray toHeads(INDArray x) {
+    /** (B, s, d) -> (N, H, s, d), a view. */
+    INDArray toHeads(INDArray x) {
         return x.reshape('c', n, heads, s, x.size(2));
+    }
+
+    /** dL/dO (N, H, s, dv) -> (B, s, dv), C-ordered, in this call's dtype. */
+    INDArray flatGradient(INDArray gradOutput) {
+        INDArray g = gradOutput.dataType() == dataType ? gradOutput : gradOutput.castTo(dataType);
+        return RawArray.contiguous(Nd.flattenHeads(g));
+    }
+
+    /**
+     * From the gradients with respect to qh, kh, vh (B, s, d), which this overwrites with those of q, k, v, to
+     * the gradients of the call: dq = f (dqh - qh (qh . dqh) [||q|| > eps]), dv = dvh * p / divisor,
+     * dm_h = sum over sequences and positions of (dvh . vh) p d ln(1/divisor)/dm.
+     */
+    AttentionGradients backwardInPlace(INDArray dqh, INDArray dkh, INDArray dvh) {
+        int b = (int) (n * heads);
+        double[] dmPerHead = new double[b];
+        RawArray qhR = RawArray.of(qh), khR = RawArray.of(kh), vhR = RawArray.of(vh);
+        RawArray dqR = RawArray.of(dqh), dkR = RawArray.of(dkh), dvR = RawArray.of(dvh);
+        RawArray qf = RawArray.of(qFactor), kf = RawArray.of(kFactor), qa = RawArray.of(qAboveEps);
+        RawArray ka = RawArray.of(kAboveEps), vs = RawArray.of(valueScale), ld = RawArray.of(logDerivative);
+        KernelThreads.forEach(b, head -> {
+            int w = (int) dv;
+            double[] xh = new double[BLOCK * (int) Math.max(dk, dv)], g = new double[xh.length];
+            double[] f = new double[BLOCK], a = new double[BLOCK];
+            double dm = 0;
+            for (int t0 = 0; t0 < s; t0 += BLOCK) {
+                int rows = (int) Math.min(BLOCK, s - t0);
+                long r0 = head * s + t0;
+                normalizeBlockBackward(qhR, dqR, qf, qa, r0, rows, (int) dk, xh, g, f, a);
+                normalizeBlockBackward(khR, dkR, kf, ka, r0, rows, (int) dk, xh, g, f, a);
+                vhR.read(r0 * w, xh, 0, rows * w);
+                dvR.read(r0 * w, g, 0, rows * w);
+                vs.read(r0, f, 0, rows);
+                ld.read(r0, a, 0, rows);
+                for (int i = 0, base = 0; i < rows; i++, base += w) {
+                    dm += dot(g, xh, base, w) * a[i];
+                    double fi = f[i];
+                    for (int e = base; e < base + w; e++) g[e] *= fi;
+                }
+                dvR.write(r0 * w, g, 0, rows * w);
+            }
+            dmPerHead[head] = dm;
+        });
+        double[] dm = new double[(int) heads];
+        for (int head = 0; head < b; head++) dm[(int) (head % heads)] += dmPerHead[head];
+        return new AttentionGradients(toHeads(dqh), toHeads(dkh), toHeads(dvh), Nd.fromDoubles(dm, dataType, heads));
+    }
+
+    /**
+     * Rows r0 .. r0+rows, in place: g <- f (g - xh (xh . g) [above eps]), the backward of xh = f x with
+     * f = p / max(||x||, eps). xh, g, f, above: scratch.
+     */
+    private static void normalizeBlockBackward(RawArray xhR, RawArray gR, RawArray factorR, RawArray aboveR, long r0,
+                                               int rows, int d, double[] xh, double[] g, double[] f, double[] above) {
+        xhR.read(r0 * d, xh, 0, rows * d);
+        gR.read(r0 * d, g, 0, rows * d);
+        factorR.read(r0, f, 0, rows);
+        aboveR.read(r0, above, 0, rows);
+        for (int i = 0, base = 0; i < rows; i++, base += d) {
+            double proj = above[i] != 0 ? dot(xh, g, base, d) : 0, fi = f[i];
+            for (int e = base; e < base + d; e++) g[e] = fi * (g[e] - xh[e] * proj);
+        }
+        gR.write(r0 * d, g, 0, rows * d);
     }
 }

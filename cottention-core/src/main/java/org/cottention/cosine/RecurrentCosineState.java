@@ -2,8 +2,9 @@ package org.cottention.cosine;
 
 import org.cottention.api.AttentionInput;
 import org.cottention.api.DecodingState;
-import org.cottention.api.Nd;
+import org.cottention.api.RawArray;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -45,7 +46,9 @@ public final class RecurrentCosineState implements DecodingState {
             throw new IllegalArgumentException("state must be (" + batch + ", " + heads + ", " + valueDim + ", "
                     + keyDim + ")");
         }
-        state = s.castTo(stateType).dup('c').reshape('c', (long) batch * heads, valueDim, keyDim);
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            state = s.castTo(stateType).dup('c').reshape('c', (long) batch * heads, valueDim, keyDim);
+        }
         counts = initial.counts();
     }
 
@@ -66,12 +69,22 @@ public final class RecurrentCosineState implements DecodingState {
         long len = in.length();
         INDArray out;
         if (len == 1) {
-            CosineInputs x = CosineInputs.prepare(in, true, 1, counts);
-            Nd.mmul(x.vh, true, x.kh, false, state, 1.0);                                  // S += vh kh^T
-            out = Nd.mmul(x.qh, false, state, true, Nd4j.create(stateType, (long) batch * heads, 1, valueDim), 0.0)
-                    .reshape('c', batch, heads, 1, valueDim);                              // o = S qh
+            // One token: per head S += vh kh^T (dv x dk), o = S qh, each a single BLAS call on the arrays' memory.
+            CosineInputs x = CosineInputs.prepare(in, true, counts);
+            int b = batch * heads;
+            out = Nd4j.create(stateType, b, 1, valueDim);
+            RawArray st = RawArray.of(state), qh = RawArray.of(x.qh), kh = RawArray.of(x.kh), vh = RawArray.of(x.vh);
+            RawArray o = RawArray.of(out);
+            for (int head = 0; head < b; head++) {
+                long sOff = (long) head * valueDim * keyDim;
+                RawArray.gemm(false, false, valueDim, keyDim, 1, 1, vh, (long) head * valueDim, 1, kh,
+                        (long) head * keyDim, keyDim, 1, st, sOff, keyDim);
+                RawArray.gemm(false, true, 1, valueDim, keyDim, 1, qh, (long) head * keyDim, keyDim, st, sOff, keyDim,
+                        0, o, (long) head * valueDim, valueDim);
+            }
+            out = out.reshape('c', batch, heads, 1, valueDim);
             double[][] p = in.maskValues();
-            for (int b = 0; b < batch; b++) counts[b] += p[b][0];
+            for (int n = 0; n < batch; n++) counts[n] += p[n][0];
         } else {
             ChunkedCausalCosineAttention.StatefulForward f = prefill.forward(in, snapshot());
             load(f.finalState());
@@ -91,9 +104,12 @@ public final class RecurrentCosineState implements DecodingState {
         return state.length() * state.dataType().width() + counts.length * 8L;
     }
 
+    /** The state outlives any workspace open around append(), so it is allocated outside them. */
     @Override
     public void reset() {
-        state = Nd4j.create(stateType, (long) batch * heads, valueDim, keyDim);
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            state = Nd4j.create(stateType, (long) batch * heads, valueDim, keyDim);
+        }
         counts = new double[batch];
         position = 0;
     }

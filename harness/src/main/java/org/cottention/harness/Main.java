@@ -5,6 +5,11 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.cottention.harness.cli.AttentionCommand;
+import org.cottention.harness.cli.BenchCommand;
+import org.cottention.harness.data.DataCommand;
+import org.cottention.harness.experiment.ExperimentRunCommand;
+import org.cottention.harness.experiment.ReproduceCommand;
+import org.cottention.harness.experiment.ResultsCheck;
 import org.cottention.harness.cli.CliException;
 import org.cottention.harness.gpu.GpuCheck;
 
@@ -25,6 +30,12 @@ public final class Main {
 
     static {
         register("attention", "one attention call on .npy files (outputs and gradients)", AttentionCommand::run);
+        register("bench", "JMH benchmarks of every attention implementation; --gate: the CI speed gate", BenchCommand::run);
+        register("reproduce", "the experiments (what ./reproduce.sh runs): tables, plots, README", ReproduceCommand::run);
+        register("experiment-run", "one configuration of one experiment (the reproduce runner starts these)",
+                ExperimentRunCommand::run);
+        register("check-results", "checks a reproduction's CSV tables against their schemas", ResultsCheck::run);
+        register("data", "data sets, splits and tokenizers: 'data stats' counts them", DataCommand::run);
         register("gpu-check", "validate and time the CUDA kernels on this machine's GPU (see docs/cuda.md)", GpuCheck::run);
     }
 

@@ -5,22 +5,27 @@ import org.cottention.api.AttentionGradients;
 import org.cottention.api.AttentionInput;
 import org.cottention.api.AttentionKind;
 import org.cottention.api.DecodingState;
+import org.cottention.api.KernelThreads;
 import org.cottention.api.Nd;
+import org.cottention.api.ProbabilityDropout;
+import org.cottention.api.RawArray;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * Softmax attention as the paper's baseline computes it: the (s x s) probabilities are materialised per head,
- * P = softmax(q k^T / sqrt(dk) + bias), O = P v. Masked keys (padding, and future keys when causal) get a bias of
- * {@link #MASKED}; padded queries still attend to the real keys, as in Hugging Face BERT. A query with no allowed
- * key gets a zero output. No attention dropout here (the models apply it where the baseline has it).
+ * P = softmax(q k^T / sqrt(dk)) over the allowed keys, O = P v. A key is allowed when it is a real token and, if
+ * causal, not after the query; padded queries still attend to the real keys, as in Hugging Face BERT; a query
+ * with no allowed key gets a zero output. Dropout on the probabilities (BERT's baseline uses 0.1) is available
+ * through {@link ProbabilityDropout}; the plain {@link #forward(AttentionInput)} applies none.
+ *
+ * <p>Each (sequence, head) is one task on {@link KernelThreads}: full s x s products through BLAS (as the eager
+ * baseline computes them, masked entries included) and the row softmax in Java. Memory: P (B s^2) is kept for
+ * the backward pass, which allocates dP (B s^2) too.
  */
-public final class SoftmaxAttention implements Attention {
+public final class SoftmaxAttention implements Attention, ProbabilityDropout {
     public static final String NAME = "softmax-materialized";
-    /** Additive bias for a masked key: exp of it underflows to 0 in float32 and float64, and twice it is finite. */
-    static final double MASKED = -1e30;
 
     private final boolean causal;
 
@@ -43,18 +48,22 @@ public final class SoftmaxAttention implements Attention {
         return causal;
     }
 
-    /** The output and the saved probabilities P (B, s, s) with B = N*H. */
+    /**
+     * The output and what backward reads: q, k, v as (B, s, d), the probabilities P (B, s, s) and, with dropout,
+     * the keep-mask (B, s, s) scaled by 1 / (1 - rate) (else null).
+     */
     static final class SoftmaxForward implements Forward {
-        final INDArray q, k, v, probabilities;
+        final INDArray q, k, v, probabilities, keep;
         final long n, heads, s;
         private final INDArray output;
 
-        SoftmaxForward(INDArray q, INDArray k, INDArray v, INDArray probabilities, INDArray output, long n,
-                       long heads) {
+        SoftmaxForward(INDArray q, INDArray k, INDArray v, INDArray probabilities, INDArray keep, INDArray output,
+                       long n, long heads) {
             this.q = q;
             this.k = k;
             this.v = v;
             this.probabilities = probabilities;
+            this.keep = keep;
             this.output = output;
             this.n = n;
             this.heads = heads;
@@ -69,87 +78,132 @@ public final class SoftmaxAttention implements Attention {
 
     @Override
     public Forward forward(AttentionInput in) {
-        long n = in.batch(), heads = in.heads(), s = in.length();
-        INDArray q = Nd.flattenHeads(in.q()), k = Nd.flattenHeads(in.k()), v = Nd.flattenHeads(in.v());
-        INDArray p = probabilities(q, k, in.mask(), heads, causal, 0);
-        INDArray out = Nd.mmul(p, false, v, false, Nd4j.create(in.dataType(), n * heads, s, in.valueDim()), 0.0);
-        return new SoftmaxForward(q, k, v, p, out.reshape('c', n, heads, s, in.valueDim()), n, heads);
+        return forward(in, 0, 0);
+    }
+
+    /** With inverted dropout of the given rate on P (the keep-mask drawn from seed): O = (P ⊙ keep) v. */
+    @Override
+    public Forward forward(AttentionInput in, double rate, long seed) {
+        int n = (int) in.batch(), heads = (int) in.heads(), s = (int) in.length(), dk = (int) in.keyDim();
+        int dv = (int) in.valueDim();
+        DataType dt = in.dataType();
+        INDArray q = flat(in.q()), k = flat(in.k()), v = flat(in.v());
+        INDArray p = Nd4j.create(dt, (long) n * heads, s, s), out = Nd4j.create(dt, (long) n * heads, s, dv);
+        double[][] mask = in.mask() == null ? null : in.maskValues();
+        INDArray keep = rate > 0 ? Nd.dropoutMask(dt, rate, seed, (long) n * heads, s, s) : null;
+        INDArray dropped = rate > 0 ? Nd4j.create(dt, (long) n * heads, s, s) : null;
+        RawArray qR = RawArray.of(q), kR = RawArray.of(k), vR = RawArray.of(v), pR = RawArray.of(p), oR = RawArray.of(out);
+        RawArray keepR = keep == null ? null : RawArray.of(keep), dropR = dropped == null ? null : RawArray.of(dropped);
+        KernelThreads.forEach(n * heads, head -> {
+            long qOff = (long) head * s * dk, vOff = (long) head * s * dv, pOff = (long) head * s * s;
+            headForward(qR, qOff, kR, qOff, vR, vOff, s, s, dk, dv, mask == null ? null : mask[head / heads], causal,
+                    0, pR, pOff, oR, vOff, new double[s]);
+            if (keepR != null) {   // O = (P ⊙ keep) v instead
+                multiplyRows(pR, keepR, dropR, pOff, s, s);
+                RawArray.gemm(false, false, s, dv, s, 1, dropR, pOff, s, vR, vOff, dv, 0, oR, vOff, dv);
+            }
+        });
+        return new SoftmaxForward(q, k, v, p, keep, out.reshape('c', n, heads, s, dv), n, heads);
+    }
+
+    /** out = a ⊙ b over the (rows x cols) block at off. */
+    private static void multiplyRows(RawArray a, RawArray b, RawArray out, long off, int rows, int cols) {
+        double[] x = new double[cols], y = new double[cols];
+        for (int i = 0; i < rows; i++) {
+            long at = off + (long) i * cols;
+            a.read(at, x, 0, cols);
+            b.read(at, y, 0, cols);
+            for (int j = 0; j < cols; j++) x[j] *= y[j];
+            out.write(at, x, 0, cols);
+        }
+    }
+
+    private static INDArray flat(INDArray x) {
+        return RawArray.contiguous(Nd.flattenHeads(x));
     }
 
     /**
-     * Probabilities (B, L, S) of L queries q (B, L, dk) over S keys k (B, S, dk). The queries sit at absolute
-     * positions offset..offset+L-1 and the keys at 0..S-1 (causal: key j is allowed for query i if j <= offset+i).
-     * keyMask (N, S) or null; heads = H so that row b of B belongs to sequence b / H.
+     * One head: L queries (rows of q at qOff) over S keys (rows of k at kOff, values at vOff); the queries sit at
+     * positions offset .. offset+L-1 and the keys at 0 .. S-1. Writes P (L x S at pOff) and O (L x dv at oOff).
+     * keyMask: the S mask values of this sequence, or null. row: scratch of at least S.
      */
-    static INDArray probabilities(INDArray q, INDArray k, INDArray keyMask, long heads, boolean causal, long offset) {
-        long b = q.size(0), len = q.size(1), keys = k.size(1);
-        DataType dt = q.dataType();
-        INDArray scores = Nd.mmul(q, false, k, true, Nd4j.create(dt, b, len, keys), 0.0)
-                .muli(1.0 / Math.sqrt(q.size(2)));
-        double[] rowHasKey = null;
-        if (keyMask != null) {
-            // Key bias, (B, 1, S): 0 for real keys, MASKED for padding.
-            double[] mask = Nd.toDoubles(keyMask);
-            double[] bias = new double[(int) (b * keys)];
-            for (int row = 0; row < b; row++) {
-                int seq = (int) (row / heads);
-                for (int j = 0; j < keys; j++) bias[(int) (row * keys + j)] = mask[(int) (seq * keys + j)] == 0 ? MASKED : 0;
-            }
-            scores.addi(Nd.fromDoubles(bias, dt, b, 1, keys));
-            rowHasKey = rowsWithAKey(mask, b, heads, len, keys, causal, offset);
+    static void headForward(RawArray q, long qOff, RawArray k, long kOff, RawArray v, long vOff, int len, int keys,
+                            int dk, int dv, double[] keyMask, boolean causal, long offset, RawArray p, long pOff,
+                            RawArray out, long oOff, double[] row) {
+        RawArray.gemm(false, true, len, keys, dk, 1.0 / Math.sqrt(dk), q, qOff, dk, k, kOff, dk, 0, p, pOff, keys);
+        for (int i = 0; i < len; i++) {
+            long at = pOff + (long) i * keys;
+            int limit = causal ? (int) Math.min(keys, offset + i + 1) : keys;
+            p.read(at, row, 0, keys);
+            softmaxRow(row, keys, limit, keyMask);
+            p.write(at, row, 0, keys);
         }
-        if (causal) {
-            double[] bias = new double[(int) (len * keys)];
-            for (int i = 0; i < len; i++) for (int j = 0; j < keys; j++) if (j > offset + i) bias[(int) (i * keys + j)] = MASKED;
-            scores.addi(Nd.fromDoubles(bias, dt, len, keys));
+        RawArray.gemm(false, false, len, dv, keys, 1, p, pOff, keys, v, vOff, dv, 0, out, oOff, dv);
+    }
+
+    /** In place over row[0..keys): softmax over the allowed entries j < limit with keyMask[j] != 0; 0 elsewhere. */
+    static void softmaxRow(double[] row, int keys, int limit, double[] keyMask) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int j = 0; j < limit; j++) if (keyMask == null || keyMask[j] != 0) max = Math.max(max, row[j]);
+        if (max == Double.NEGATIVE_INFINITY) {           // no allowed key: a zero row
+            java.util.Arrays.fill(row, 0, keys, 0);
+            return;
         }
-        softmaxRows(scores);
-        if (rowHasKey != null) scores.muli(Nd.fromDoubles(rowHasKey, dt, b, len, 1));
-        return scores;
+        double sum = 0;
+        for (int j = 0; j < limit; j++) {
+            double e = keyMask == null || keyMask[j] != 0 ? Math.exp(row[j] - max) : 0;
+            row[j] = e;
+            sum += e;
+        }
+        for (int j = 0; j < limit; j++) row[j] /= sum;
+        java.util.Arrays.fill(row, limit, keys, 0);
     }
 
     /**
-     * In-place softmax over the last axis of (B, L, S). Written out because ND4J M2.1's SoftMax op returns NaN for
-     * a float64 row like [-1e30, -1e30, -2e30] (a fully masked row).
+     * dP = g v^T (⊙ keep with dropout); dS = P ⊙ (dP - rowsum(P ⊙ dP)) / sqrt(dk); dq = dS k; dk = dS^T q;
+     * dv = (P ⊙ keep)^T g.
      */
-    static void softmaxRows(INDArray scores) {
-        scores.subi(scores.max(true, 2));
-        Transforms.exp(scores, false);
-        scores.divi(scores.sum(true, 2));
-    }
-
-    /** (B * L) 1 where query i has at least one allowed key, else 0. */
-    private static double[] rowsWithAKey(double[] mask, long b, long heads, long len, long keys, boolean causal,
-                                         long offset) {
-        double[] out = new double[(int) (b * len)];
-        for (int row = 0; row < b; row++) {
-            int seq = (int) (row / heads);
-            long firstReal = -1;
-            for (int j = 0; j < keys && firstReal < 0; j++) if (mask[(int) (seq * keys + j)] != 0) firstReal = j;
-            for (int i = 0; i < len; i++) {
-                boolean any = firstReal >= 0 && (!causal || firstReal <= offset + i);
-                out[(int) (row * len + i)] = any ? 1 : 0;
-            }
-        }
-        return out;
-    }
-
-    /** dP = g v^T; dScores = P ⊙ (dP - rowsum(P ⊙ dP)); dq = dScores k / sqrt(dk); dk = dScores^T q / sqrt(dk); dv = P^T g. */
     @Override
     public AttentionGradients backward(Forward forward, INDArray gradOutput) {
         if (!(forward instanceof SoftmaxForward f)) {
             throw new IllegalArgumentException(name() + ": backward needs the Forward returned by its own forward");
         }
         DataType dt = f.q.dataType();
-        long b = f.q.size(0), s = f.s, dk = f.q.size(2), dv = f.v.size(2);
-        INDArray g = Nd.flattenHeads(gradOutput.dataType() == dt ? gradOutput : gradOutput.castTo(dt));
-        INDArray p = f.probabilities;
-        INDArray dScores = Nd.mmul(g, false, f.v, true, Nd4j.create(dt, b, s, s), 0.0);     // dP
-        INDArray rowSum = p.mul(dScores).sum(true, 2);                                       // (B, s, 1)
-        dScores.subi(rowSum).muli(p).muli(1.0 / Math.sqrt(dk));
-        INDArray dq = Nd.mmul(dScores, false, f.k, false, Nd4j.create(dt, b, s, dk), 0.0);
-        INDArray dkey = Nd.mmul(dScores, true, f.q, false, Nd4j.create(dt, b, s, dk), 0.0);
-        INDArray dval = Nd.mmul(p, true, g, false, Nd4j.create(dt, b, s, dv), 0.0);
+        int b = (int) f.q.size(0), s = (int) f.s, dk = (int) f.q.size(2), dv = (int) f.v.size(2);
+        INDArray g = flat(gradOutput.dataType() == dt ? gradOutput : gradOutput.castTo(dt));
+        INDArray dScores = Nd4j.create(dt, b, s, s);
+        INDArray dq = Nd4j.create(dt, b, s, dk), dkey = Nd4j.create(dt, b, s, dk), dval = Nd4j.create(dt, b, s, dv);
+        RawArray qR = RawArray.of(f.q), kR = RawArray.of(f.k), vR = RawArray.of(f.v), pR = RawArray.of(f.probabilities);
+        RawArray gR = RawArray.of(g), dsR = RawArray.of(dScores);
+        RawArray keepR = f.keep == null ? null : RawArray.of(f.keep);
+        RawArray dqR = RawArray.of(dq), dkR = RawArray.of(dkey), dvR = RawArray.of(dval);
+        double scale = 1.0 / Math.sqrt(dk);
+        KernelThreads.forEach(b, head -> {
+            long qOff = (long) head * s * dk, vOff = (long) head * s * dv, pOff = (long) head * s * s;
+            if (keepR == null) {
+                RawArray.gemm(true, false, s, dv, s, 1, pR, pOff, s, gR, vOff, dv, 0, dvR, vOff, dv);
+            } else {  // dv = (P ⊙ keep)^T g, with dScores as the scratch for P ⊙ keep
+                multiplyRows(pR, keepR, dsR, pOff, s, s);
+                RawArray.gemm(true, false, s, dv, s, 1, dsR, pOff, s, gR, vOff, dv, 0, dvR, vOff, dv);
+            }
+            RawArray.gemm(false, true, s, s, dv, 1, gR, vOff, dv, vR, vOff, dv, 0, dsR, pOff, s);
+            double[] pRow = new double[s], dRow = new double[s], keepRow = keepR == null ? null : new double[s];
+            for (int i = 0; i < s; i++) {
+                long at = pOff + (long) i * s;
+                pR.read(at, pRow, 0, s);
+                dsR.read(at, dRow, 0, s);
+                if (keepRow != null) {
+                    keepR.read(at, keepRow, 0, s);
+                    for (int j = 0; j < s; j++) dRow[j] *= keepRow[j];
+                }
+                double dot = 0;
+                for (int j = 0; j < s; j++) dot += pRow[j] * dRow[j];
+                for (int j = 0; j < s; j++) dRow[j] = pRow[j] * (dRow[j] - dot) * scale;
+                dsR.write(at, dRow, 0, s);
+            }
+            RawArray.gemm(false, false, s, dk, s, 1, dsR, pOff, s, kR, qOff, dk, 0, dqR, qOff, dk);
+            RawArray.gemm(true, false, s, dk, s, 1, dsR, pOff, s, qR, qOff, dk, 0, dkR, qOff, dk);
+        });
         return new AttentionGradients(dq.reshape('c', f.n, f.heads, s, dk), dkey.reshape('c', f.n, f.heads, s, dk),
                 dval.reshape('c', f.n, f.heads, s, dv), null);
     }

@@ -1,12 +1,14 @@
 package org.cottention.softmax;
 
+import java.util.Arrays;
 import org.cottention.api.DecodingState;
+import org.cottention.api.KernelThreads;
 import org.cottention.api.Nd;
+import org.cottention.api.RawArray;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.INDArrayIndex;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Causal softmax attention for generation with a KV cache: every appended token's key and value are kept, so
@@ -18,7 +20,7 @@ public final class SoftmaxKvCache implements DecodingState {
     private final int batch, heads, keyDim, valueDim;
     private final DataType dataType;
     private INDArray keys, values;   // (N*H, capacity, dk), (N*H, capacity, dv)
-    private INDArray mask;           // (N, capacity)
+    private double[][] mask;         // (N, capacity)
     private long position;
 
     public SoftmaxKvCache(int batch, int heads, int keyDim, int valueDim, DataType dataType) {
@@ -32,44 +34,85 @@ public final class SoftmaxKvCache implements DecodingState {
 
     @Override
     public INDArray append(INDArray q, INDArray k, INDArray v, INDArray newMask, INDArray m) {
-        long len = q.size(2), end = position + len;
-        if (q.size(0) != batch || q.size(1) != heads || q.size(3) != keyDim || v.size(3) != valueDim) {
-            throw new IllegalArgumentException("expected q, k (" + batch + ", " + heads + ", L, " + keyDim
-                    + ") and v (..., " + valueDim + ")");
+        int len = (int) q.size(2);
+        if (q.size(0) != batch || q.size(1) != heads || q.size(3) != keyDim || k.size(2) != len) {
+            throw new IllegalArgumentException("expected q, k (" + batch + ", " + heads + ", L, " + keyDim + ")");
         }
-        ensureCapacity(end);
-        INDArrayIndex fresh = NDArrayIndex.interval(position, end);
-        keys.get(NDArrayIndex.all(), fresh, NDArrayIndex.all()).assign(Nd.flattenHeads(k.castTo(dataType)));
-        values.get(NDArrayIndex.all(), fresh, NDArrayIndex.all()).assign(Nd.flattenHeads(v.castTo(dataType)));
-        mask.get(NDArrayIndex.all(), fresh).assign(newMask == null ? Nd4j.ones(dataType, batch, len) : newMask.castTo(dataType));
-
-        INDArrayIndex seen = NDArrayIndex.interval(0, end);
-        INDArray keysSoFar = keys.get(NDArrayIndex.all(), seen, NDArrayIndex.all());
-        INDArray valuesSoFar = values.get(NDArrayIndex.all(), seen, NDArrayIndex.all());
-        INDArray p = SoftmaxAttention.probabilities(Nd.flattenHeads(q.castTo(dataType)), keysSoFar,
-                mask.get(NDArrayIndex.all(), seen).dup('c'), heads, true, position);
-        INDArray out = Nd.mmul(p, false, valuesSoFar, false, Nd4j.create(dataType, (long) batch * heads, len, valueDim), 0.0);
-        position = end;
+        long offset = position;
+        store(k, v, newMask);
+        int seen = (int) position, cap = (int) keys.size(1);
+        INDArray qFlat = RawArray.contiguous(Nd.flattenHeads(q.castTo(dataType)));
+        INDArray p = Nd4j.create(dataType, (long) batch * heads, len, seen);
+        INDArray out = Nd4j.create(dataType, (long) batch * heads, len, valueDim);
+        RawArray qR = RawArray.of(qFlat), kR = RawArray.of(keys), vR = RawArray.of(values);
+        RawArray pR = RawArray.of(p), oR = RawArray.of(out);
+        KernelThreads.forEach(batch * heads, head -> SoftmaxAttention.headForward(qR, (long) head * len * keyDim,
+                kR, (long) head * cap * keyDim, vR, (long) head * cap * valueDim, len, seen, keyDim, valueDim,
+                mask[head / heads], true, offset, pR, (long) head * len * seen, oR, (long) head * len * valueDim,
+                new double[seen]));
         out = out.reshape('c', batch, heads, len, valueDim);
         return out.dataType() == q.dataType() ? out : out.castTo(q.dataType());
     }
 
+    /** Adds L tokens' keys and values (N, H, L, d) without computing outputs: a prefill whose outputs are unused. */
+    public void extend(INDArray k, INDArray v, INDArray newMask) {
+        store(k, v, newMask);
+    }
+
+    /** Forgets every token from {@code newPosition} on (as if only that many had been appended). */
+    public void truncate(long newPosition) {
+        if (newPosition < 0 || newPosition > position) {
+            throw new IllegalArgumentException("position must be in [0, " + position + "], got " + newPosition);
+        }
+        position = newPosition;
+    }
+
+    /** Grows the cache now so that {@code tokens} tokens fit without reallocating. */
+    public void reserve(long tokens) {
+        ensureCapacity(tokens);
+    }
+
+    /** Writes the keys, values and mask of L new tokens at the end of the cache and advances the position. */
+    private void store(INDArray k, INDArray v, INDArray newMask) {
+        int len = (int) k.size(2);
+        if (k.size(0) != batch || k.size(1) != heads || k.size(3) != keyDim || v.size(3) != valueDim
+                || v.size(2) != len) {
+            throw new IllegalArgumentException("expected k (" + batch + ", " + heads + ", L, " + keyDim
+                    + ") and v (" + batch + ", " + heads + ", L, " + valueDim + ")");
+        }
+        ensureCapacity(position + len);
+        long cap = keys.size(1);
+        RawArray kIn = RawArray.of(RawArray.contiguous(Nd.flattenHeads(k.castTo(dataType))));
+        RawArray vIn = RawArray.of(RawArray.contiguous(Nd.flattenHeads(v.castTo(dataType))));
+        RawArray kR = RawArray.of(keys), vR = RawArray.of(values);
+        for (int head = 0; head < batch * heads; head++) {
+            RawArray.copy(kIn, (long) head * len * keyDim, kR, (head * cap + position) * keyDim, (long) len * keyDim);
+            RawArray.copy(vIn, (long) head * len * valueDim, vR, (head * cap + position) * valueDim, (long) len * valueDim);
+        }
+        double[] m = newMask == null ? null : Nd.toDoubles(newMask);
+        for (int b = 0; b < batch; b++) {
+            for (int t = 0; t < len; t++) mask[b][(int) position + t] = m == null ? 1 : m[b * len + t];
+        }
+        position += len;
+    }
+
+    /** The cache outlives any workspace open around append(), so it is allocated outside them. */
     private void ensureCapacity(long needed) {
         long capacity = keys.size(1);
         if (needed <= capacity) return;
         long grown = Math.max(needed, 2 * capacity);
-        INDArrayIndex old = NDArrayIndex.interval(0, position);
-        INDArray k2 = Nd4j.create(dataType, (long) batch * heads, grown, keyDim);
-        INDArray v2 = Nd4j.create(dataType, (long) batch * heads, grown, valueDim);
-        INDArray m2 = Nd4j.create(dataType, batch, grown);
-        if (position > 0) {
-            k2.get(NDArrayIndex.all(), old, NDArrayIndex.all()).assign(keys.get(NDArrayIndex.all(), old, NDArrayIndex.all()));
-            v2.get(NDArrayIndex.all(), old, NDArrayIndex.all()).assign(values.get(NDArrayIndex.all(), old, NDArrayIndex.all()));
-            m2.get(NDArrayIndex.all(), old).assign(mask.get(NDArrayIndex.all(), old));
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            INDArray k2 = Nd4j.create(dataType, (long) batch * heads, grown, keyDim);
+            INDArray v2 = Nd4j.create(dataType, (long) batch * heads, grown, valueDim);
+            RawArray kOld = RawArray.of(keys), vOld = RawArray.of(values), kNew = RawArray.of(k2), vNew = RawArray.of(v2);
+            for (int head = 0; head < batch * heads; head++) {
+                RawArray.copy(kOld, head * capacity * keyDim, kNew, head * grown * keyDim, position * keyDim);
+                RawArray.copy(vOld, head * capacity * valueDim, vNew, head * grown * valueDim, position * valueDim);
+            }
+            keys = k2;
+            values = v2;
         }
-        keys = k2;
-        values = v2;
-        mask = m2;
+        for (int b = 0; b < batch; b++) mask[b] = Arrays.copyOf(mask[b], (int) grown);
     }
 
     @Override
@@ -77,17 +120,19 @@ public final class SoftmaxKvCache implements DecodingState {
         return position;
     }
 
-    /** Bytes held: the cache at its current capacity (what a real KV cache must hold). */
+    /** Bytes held: the cache at its current capacity (what a real KV cache must hold), mask included. */
     @Override
     public long bytes() {
-        return (keys.length() + values.length() + mask.length()) * dataType.width();
+        return (keys.length() + values.length()) * dataType.width() + (long) batch * keys.size(1) * Double.BYTES;
     }
 
     @Override
     public void reset() {
-        keys = Nd4j.create(dataType, (long) batch * heads, INITIAL_CAPACITY, keyDim);
-        values = Nd4j.create(dataType, (long) batch * heads, INITIAL_CAPACITY, valueDim);
-        mask = Nd4j.create(dataType, batch, INITIAL_CAPACITY);
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            keys = Nd4j.create(dataType, (long) batch * heads, INITIAL_CAPACITY, keyDim);
+            values = Nd4j.create(dataType, (long) batch * heads, INITIAL_CAPACITY, valueDim);
+        }
+        mask = new double[batch][INITIAL_CAPACITY];
         position = 0;
     }
 }

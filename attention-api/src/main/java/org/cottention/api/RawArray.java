@@ -1,0 +1,221 @@
+package org.cottention.api;
+
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.openblas.global.openblas_nolapack;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The memory of one C-ordered, contiguous ND4J array (FLOAT or DOUBLE), for the CPU kernels: rows read into and
+ * written from double[] (element loops then run on plain Java arrays), and BLAS matrix products on row-major
+ * blocks of it. Going straight to the buffer avoids ND4J's per-op overhead, which dominates for the small
+ * (chunk x d) products of chunked attention and for row-wise softmax. Offsets count elements.
+ */
+public abstract class RawArray {
+
+    /** Wraps x, which must be C-ordered and contiguous (see {@link #contiguous}). */
+    public static RawArray of(INDArray x) {
+        if (!isContiguous(x)) {
+            throw new IllegalArgumentException("RawArray needs a C-ordered contiguous array, got " + x.shapeInfoToString());
+        }
+        long n = x.length();
+        if (n > Integer.MAX_VALUE) throw new IllegalArgumentException("array too large for one buffer: " + n);
+        Pointer base = x.data().addressPointer();
+        // data() of a view is itself offset: its addressPointer() is the first element of x, so no x.offset() here.
+        if (x.dataType() == DataType.FLOAT) return new F32(new FloatPointer(base), (int) n);
+        if (x.dataType() == DataType.DOUBLE) return new F64(new DoublePointer(base), (int) n);
+        throw new IllegalArgumentException("FLOAT or DOUBLE expected, got " + x.dataType());
+    }
+
+    /** A C-ordered contiguous version of x: x itself when it already is one. */
+    public static INDArray contiguous(INDArray x) {
+        return isContiguous(x) ? x : x.dup('c');
+    }
+
+    /** Row-major and gap-free: each dimension of size > 1 has the stride of the dimensions after it. */
+    public static boolean isContiguous(INDArray x) {
+        long expected = 1;
+        for (int i = x.rank() - 1; i >= 0; i--) {
+            if (x.size(i) > 1 && x.stride(i) != expected) return false;
+            expected *= x.size(i);
+        }
+        return true;
+    }
+
+    public abstract double get(long i);
+
+    public abstract void set(long i, double v);
+
+    /** dst[dstOff .. dstOff+n) = this[offset .. offset+n). */
+    public abstract void read(long offset, double[] dst, int dstOff, int n);
+
+    /** this[offset .. offset+n) = src[srcOff .. srcOff+n). */
+    public abstract void write(long offset, double[] src, int srcOff, int n);
+
+    /** this[offset .. offset+n) = 0. */
+    public abstract void zero(long offset, long n);
+
+    /** to[toOff .. toOff+n) = from[fromOff .. fromOff+n); both of one dtype. */
+    public static void copy(RawArray from, long fromOff, RawArray to, long toOff, long n) {
+        if (n <= 0) return;
+        Pointer.memcpy(to.bytesAt(toOff), from.bytesAt(fromOff), n * to.width());
+    }
+
+    /**
+     * A byte pointer to element offset, for memcpy and memset: JavaCPP adds a pointer's position in units of its
+     * own element type, and those take void* (bytes), so a FloatPointer's position would be off by 4x there.
+     */
+    BytePointer bytesAt(long offset) {
+        return new BytePointer(base()).position(offset * width());
+    }
+
+    /** The first element of the array. */
+    abstract Pointer base();
+
+    abstract int width();
+
+    /**
+     * c[cOff..] = alpha op(a[aOff..]) op(b[bOff..]) + beta c[cOff..], row-major; op(a) is m x k, op(b) k x n.
+     * All three must share one dtype.
+     */
+    public static void gemm(boolean transA, boolean transB, int m, int n, int k, double alpha,
+                            RawArray a, long aOff, int lda, RawArray b, long bOff, int ldb,
+                            double beta, RawArray c, long cOff, int ldc) {
+        if (m == 0 || n == 0) return;
+        int ta = transA ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans;
+        int tb = transB ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans;
+        if (c instanceof F32 cf) {
+            openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor, ta, tb, m, n, k, (float) alpha,
+                    ((F32) a).at(aOff), lda, ((F32) b).at(bOff), ldb, (float) beta, cf.at(cOff), ldc);
+        } else {
+            openblas_nolapack.cblas_dgemm(openblas_nolapack.CblasRowMajor, ta, tb, m, n, k, alpha,
+                    ((F64) a).at(aOff), lda, ((F64) b).at(bOff), ldb, beta, ((F64) c).at(cOff), ldc);
+        }
+    }
+
+    private static final class F32 extends RawArray {
+        private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[256]);
+        private final FloatPointer base;
+        private final FloatBuffer buffer;
+
+        F32(FloatPointer base, int n) {
+            this.base = base;
+            this.buffer = new FloatPointer(base).limit(n).asBuffer();
+        }
+
+        FloatPointer at(long offset) {
+            return new FloatPointer(base).position(offset);
+        }
+
+        @Override
+        Pointer base() {
+            return base;
+        }
+
+        @Override
+        int width() {
+            return Float.BYTES;
+        }
+
+        @Override
+        public double get(long i) {
+            return buffer.get((int) i);
+        }
+
+        @Override
+        public void set(long i, double v) {
+            buffer.put((int) i, (float) v);
+        }
+
+        private static float[] scratch(int n) {
+            float[] s = SCRATCH.get();
+            if (s.length < n) SCRATCH.set(s = new float[Math.max(n, 2 * s.length)]);
+            return s;
+        }
+
+        @Override
+        public void read(long offset, double[] dst, int dstOff, int n) {
+            float[] s = scratch(n);
+            buffer.get((int) offset, s, 0, n);
+            for (int i = 0; i < n; i++) dst[dstOff + i] = s[i];
+        }
+
+        @Override
+        public void write(long offset, double[] src, int srcOff, int n) {
+            float[] s = scratch(n);
+            for (int i = 0; i < n; i++) s[i] = (float) src[srcOff + i];
+            buffer.put((int) offset, s, 0, n);
+        }
+
+        @Override
+        public void zero(long offset, long n) {
+            if (n > ZEROS.length) {
+                Pointer.memset(super.bytesAt(offset), 0, n * Float.BYTES);
+            } else if (n > 0) {
+                buffer.put((int) offset, ZEROS, 0, (int) n);  // no JNI call for the short runs of a masked block
+            }
+        }
+
+        private static final float[] ZEROS = new float[4096];
+    }
+
+    private static final class F64 extends RawArray {
+        private final DoublePointer base;
+        private final DoubleBuffer buffer;
+
+        F64(DoublePointer base, int n) {
+            this.base = base;
+            this.buffer = new DoublePointer(base).limit(n).asBuffer();
+        }
+
+        DoublePointer at(long offset) {
+            return new DoublePointer(base).position(offset);
+        }
+
+        @Override
+        Pointer base() {
+            return base;
+        }
+
+        @Override
+        int width() {
+            return Double.BYTES;
+        }
+
+        @Override
+        public double get(long i) {
+            return buffer.get((int) i);
+        }
+
+        @Override
+        public void set(long i, double v) {
+            buffer.put((int) i, v);
+        }
+
+        @Override
+        public void read(long offset, double[] dst, int dstOff, int n) {
+            buffer.get((int) offset, dst, dstOff, n);
+        }
+
+        @Override
+        public void write(long offset, double[] src, int srcOff, int n) {
+            buffer.put((int) offset, src, srcOff, n);
+        }
+
+        @Override
+        public void zero(long offset, long n) {
+            if (n > ZEROS.length) {
+                Pointer.memset(super.bytesAt(offset), 0, n * Double.BYTES);
+            } else if (n > 0) {
+                buffer.put((int) offset, ZEROS, 0, (int) n);
+            }
+        }
+
+        private static final double[] ZEROS = new double[4096];
+    }
+}

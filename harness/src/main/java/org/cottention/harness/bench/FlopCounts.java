@@ -1,0 +1,41 @@
+package org.cottention.harness.bench;
+
+import org.cottention.cosine.BidirectionalCosineAttention;
+import org.cottention.cosine.ChunkedCausalCosineAttention;
+
+/**
+ * FLOP counts used for GFLOP/s (multiply and add count as 2). One place, documented in the README.
+ * <ul>
+ * <li>Quadratic attention (softmax, and the quadratic / reference cosine forms), the FlashAttention convention:
+ *     forward 4 N H s^2 d, halved when causal; backward 2.5x forward.</li>
+ * <li>Chunked causal cosine (chunk C), the dense products it performs per head without its recomputation:
+ *     forward 2 s C (dk + dv) + 4 s dk dv (the full C x C blocks of Q K^T and A V, the chunk states K^T V and
+ *     the inter-chunk Q P); backward 4 s C (dk + dv) + 8 s dk dv. The backward also recomputes Q K^T per chunk
+ *     (2 s C dk), which is not counted.</li>
+ * <li>Bidirectional cosine, linear order: forward 4 s dk dv, backward 8 s dk dv per head.</li>
+ * <li>One decoding step per head: cosine 4 dk dv (state update and read-out); softmax 4 p d at position p.</li>
+ * </ul>
+ */
+public final class FlopCounts {
+    private FlopCounts() {}
+
+    public static double attention(String impl, boolean causal, boolean backward, long n, long h, long s, long d,
+                                   long chunk) {
+        double perHead;
+        if (impl.equals(ChunkedCausalCosineAttention.NAME)) {
+            double fwd = 2.0 * s * chunk * (d + d) + 4.0 * s * d * d;
+            double bwd = 4.0 * s * chunk * (d + d) + 8.0 * s * d * d;
+            perHead = fwd + (backward ? bwd : 0);
+        } else if (impl.equals(BidirectionalCosineAttention.NAME) && s >= d) {
+            perHead = 4.0 * s * d * d * (backward ? 3 : 1);
+        } else {
+            double fwd = 4.0 * s * s * d / (causal ? 2 : 1);
+            perHead = fwd * (backward ? 3.5 : 1);
+        }
+        return perHead * n * h;
+    }
+
+    public static double decodeStep(String kind, long n, long h, long position, long d) {
+        return (kind.equals("cosine") ? 4.0 * d * d : 4.0 * (position + 1) * d) * n * h;
+    }
+}

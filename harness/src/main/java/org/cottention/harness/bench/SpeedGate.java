@@ -1,0 +1,156 @@
+package org.cottention.harness.bench;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVRecord;
+import org.cottention.harness.results.CsvTable;
+
+/**
+ * The CI regression gate on kernel speed. A few representative configurations run under JMH; each median time
+ * is divided by the GEMM probe measured in the same fork (so a slower or busier machine does not read as a
+ * regression) and compared with the committed baseline. The gate fails when a normalised time exceeds the
+ * baseline by more than {@link #THRESHOLD}, or when an operation allocates more bytes than the baseline's.
+ */
+public final class SpeedGate {
+    private SpeedGate() {}
+
+    public static final String DEFAULT_BASELINE = "bench/gate-baseline.csv";
+    /**
+     * Allowed growth of a normalised time. Justified by the run-to-run spread of the normalised times measured
+     * on this machine kind (docs/bench.md, "Gate noise"): the worst ratio between two unchanged runs was
+     * below 1.2, so 1.35 leaves margin for noise while a 2x slowdown (--repeat 2) fails clearly.
+     */
+    public static final double THRESHOLD = 0.35;
+    /** Allocation per operation is deterministic; 1 % slack covers alignment rounding. */
+    public static final double ALLOCATION_SLACK = 0.01;
+    static final BenchRunner.Budget BUDGET = new BenchRunner.Budget(3, 6, 0.5);
+
+    /** One gate configuration: a benchmark method and its parameters. */
+    record Config(String include, Map<String, String> params) {
+        String key() {
+            StringBuilder sb = new StringBuilder(include.replace("\\.", ".").replace("$", ""));
+            new TreeMap<>(params).forEach((k, v) -> sb.append(' ').append(k).append('=').append(v));
+            return sb.toString();
+        }
+    }
+
+    static List<Config> configs(int repeat) {
+        String r = Integer.toString(repeat);
+        List<Config> c = new ArrayList<>();
+        c.add(new Config("AttentionBenchmark\\.forwardBackward$", Map.of("impl", "cosine-chunked", "causal", "true",
+                "length", "2048", "heads", "8", "dim", "64", "chunk", "64", "repeat", r)));
+        c.add(new Config("AttentionBenchmark\\.forwardBackward$", Map.of("impl", "cosine-linear", "causal", "false",
+                "length", "2048", "heads", "8", "dim", "64", "repeat", r)));
+        c.add(new Config("AttentionBenchmark\\.forwardBackward$", Map.of("impl", "softmax-materialized", "causal",
+                "true", "length", "512", "heads", "8", "dim", "64", "repeat", r)));
+        c.add(new Config("DecodeBenchmark\\.step$", Map.of("kind", "cosine", "position", "1024")));
+        c.add(new Config("DecodeBenchmark\\.step$", Map.of("kind", "softmax", "position", "1024")));
+        return c;
+    }
+
+    /** Runs the gate's configurations once: key -> {normalised time, alloc bytes, median ms, gemm ms}. */
+    static Map<String, double[]> measure(int repeat) throws Exception {
+        Map<String, double[]> head = new LinkedHashMap<>();
+        for (Config c : configs(repeat)) {
+            Map<String, List<String>> params = new LinkedHashMap<>();
+            c.params().forEach((k, v) -> params.put(k, List.of(v)));
+            for (BenchRunner.Measurement m : BenchRunner.run(c.include(), params, BUDGET, null)) {
+                head.put(c.key(), new double[] {m.medianMs() / m.gemmMs(), m.allocMiB() * 1024 * 1024, m.medianMs(),
+                        m.gemmMs()});
+            }
+        }
+        return head;
+    }
+
+    /**
+     * Runs the gate's configurations {@code runs} times with nothing changed and prints, per configuration, the
+     * spread of the normalised times (max / min): the run-to-run noise the threshold must stay above.
+     */
+    public static int noise(int runs, PrintStream out) throws Exception {
+        Map<String, List<Double>> all = new LinkedHashMap<>();
+        for (int r = 0; r < runs; r++) {
+            out.printf("gate noise: run %d/%d%n", r + 1, runs);
+            measure(1).forEach((k, v) -> all.computeIfAbsent(k, x -> new java.util.ArrayList<>()).add(v[0]));
+        }
+        double worst = 1;
+        out.printf(Locale.ROOT, "  %-100s %9s %9s %9s %7s%n", "configuration", "min", "median", "max", "max/min");
+        for (Map.Entry<String, List<Double>> e : all.entrySet()) {
+            List<Double> xs = e.getValue().stream().sorted().toList();
+            double spread = xs.get(xs.size() - 1) / xs.get(0);
+            worst = Math.max(worst, spread);
+            out.printf(Locale.ROOT, "  %-100s %9.4f %9.4f %9.4f %7.3f%n", e.getKey(), xs.get(0), xs.get(xs.size() / 2),
+                    xs.get(xs.size() - 1), spread);
+        }
+        out.printf(Locale.ROOT, "gate noise: worst max/min over %d unchanged runs: %.3f (threshold: 1 + %.2f)%n", runs,
+                worst, THRESHOLD);
+        return 0;
+    }
+
+    /** Returns the exit code: 0 pass (or baseline written), 1 regression. */
+    public static int run(Path baselineFile, boolean update, int repeat, PrintStream out) throws Exception {
+        Map<String, double[]> head = measure(repeat);
+        if (update) {
+            CsvTable t = new CsvTable(List.of("key", "normalized_time", "alloc_bytes_per_op", "median_ms", "gemm_ms"));
+            head.forEach((k, v) -> {
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("key", k);
+                row.put("normalized_time", v[0]);
+                row.put("alloc_bytes_per_op", (long) v[1]);
+                row.put("median_ms", v[2]);
+                row.put("gemm_ms", v[3]);
+                t.add(row);
+            });
+            t.write(baselineFile);
+            out.println("gate: baseline written to " + baselineFile + " (" + head.size() + " configurations)");
+            return 0;
+        }
+        Map<String, CSVRecord> base = readBaseline(baselineFile);
+        boolean failed = false;
+        out.printf(Locale.ROOT, "gate: time / GEMM probe (same fork), threshold +%.0f %%; allocation per op must not grow%n",
+                THRESHOLD * 100);
+        out.printf(Locale.ROOT, "  %-100s %9s %9s %7s %12s %12s  %s%n", "configuration", "base", "head", "ratio",
+                "base alloc", "head alloc", "verdict");
+        for (Map.Entry<String, double[]> e : head.entrySet()) {
+            CSVRecord b = base.get(e.getKey());
+            if (b == null) {
+                out.printf("  %-100s  no baseline entry: run ./cottention bench --gate --update-baseline%n", e.getKey());
+                failed = true;
+                continue;
+            }
+            double baseNorm = Double.parseDouble(b.get("normalized_time"));
+            double baseAlloc = Double.parseDouble(b.get("alloc_bytes_per_op"));
+            double ratio = e.getValue()[0] / baseNorm;
+            boolean slow = ratio > 1 + THRESHOLD;
+            boolean alloc = e.getValue()[1] > baseAlloc * (1 + ALLOCATION_SLACK);
+            failed |= slow || alloc;
+            out.printf(Locale.ROOT, "  %-100s %9.4f %9.4f %7.3f %12.0f %12.0f  %s%n", e.getKey(), baseNorm,
+                    e.getValue()[0], ratio, baseAlloc, e.getValue()[1],
+                    slow ? "SLOWER" + (alloc ? ", ALLOCATES MORE" : "") : alloc ? "ALLOCATES MORE" : "ok");
+        }
+        out.println(failed ? "gate: FAILED" : "gate: passed");
+        return failed ? 1 : 0;
+    }
+
+    static Map<String, CSVRecord> readBaseline(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IOException(file + ": no gate baseline; create it with ./cottention bench --gate --update-baseline");
+        }
+        Map<String, CSVRecord> out = new LinkedHashMap<>();
+        try (Reader r = Files.newBufferedReader(file)) {
+            for (CSVRecord rec : CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get().parse(r)) {
+                out.put(rec.get("key"), rec);
+            }
+        }
+        return out;
+    }
+}

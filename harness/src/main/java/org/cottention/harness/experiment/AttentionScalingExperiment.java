@@ -1,0 +1,234 @@
+package org.cottention.harness.experiment;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.cottention.api.AllocationRecorder;
+import org.cottention.api.Attention;
+import org.cottention.api.AttentionInput;
+import org.cottention.api.AttentionKind;
+import org.cottention.harness.attention.AttentionRegistry;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Paper Fig. 5, measured properly: one attention layer's time and memory, softmax against cosine, bidirectional
+ * and causal, forward and forward + backward, against sequence length, model dimension and heads (batch 1,
+ * float32, the inputs q, k, v given). Time: median of n timed runs after one warm-up, with min and max. Memory:
+ * the bytes the operation allocated (recorded by a workspace; the inputs excluded) and the process's peak RSS
+ * (VmHWM), each configuration in its own JVM. A configuration whose estimated memory exceeds what the machine
+ * has available is recorded as skipped, with the estimate, instead of being run.
+ */
+public final class AttentionScalingExperiment implements Experiment {
+
+    @Override
+    public String name() {
+        return "attention_scaling";
+    }
+
+    @Override
+    public String description() {
+        return "one attention layer: time and memory against length, model dimension and heads (paper Fig. 5)";
+    }
+
+    @Override
+    public List<String> columns() {
+        return List.of("sweep", "mode", "pass", "length", "model_dim", "heads", "head_dim", "runs", "median_ms",
+                "min_ms", "max_ms", "alloc_mib", "peak_rss_mib", "baseline_rss_mib", "estimated_mib");
+    }
+
+    /** The sweeps of a profile: lengths at (dim, heads); dims at (length, heads); heads at (length, dim). */
+    record Sweeps(int dim, int heads, List<Integer> lengths, int cosineMaxExtra, int fixedLength,
+                  List<Integer> dims, int headsDim, List<Integer> headCounts, int maxRuns) {}
+
+    static Sweeps sweeps(Profile p) {
+        return switch (p) {
+            case SMOKE -> new Sweeps(128, 4, List.of(128, 512), 0, 256, List.of(64, 256), 256, List.of(1, 4), 2);
+            case DEFAULT -> new Sweeps(1024, 16, List.of(128, 512, 2048, 8192, 16384), 65536, 1024,
+                    List.of(256, 1024, 4096), 1024, List.of(1, 4, 16, 64), 5);
+            case PAPER -> new Sweeps(2048, 16, List.of(128, 256, 512, 1024, 2048, 4096, 8192, 16384), 65536, 1024,
+                    List.of(1024, 2048, 4096, 8192, 16384), 4096, List.of(1, 2, 4, 8, 16, 32, 64), 10);
+        };
+    }
+
+    @Override
+    public List<RunConfig> configs(Profile profile) {
+        Sweeps sw = sweeps(profile);
+        List<RunConfig> out = new ArrayList<>();
+        for (String kind : new String[] {"cosine", "softmax"}) {
+            for (String mode : new String[] {"bidirectional", "causal"}) {
+                for (String pass : new String[] {"forward", "forward+backward"}) {
+                    List<Integer> lengths = new ArrayList<>(sw.lengths());
+                    if (kind.equals("cosine") && sw.cosineMaxExtra() > 0) lengths.add(sw.cosineMaxExtra());
+                    for (int s : lengths) out.add(config("length", kind, mode, pass, s, sw.dim(), sw.heads()));
+                    for (int dim : sw.dims()) out.add(config("dim", kind, mode, pass, sw.fixedLength(), dim, sw.heads()));
+                    for (int h : sw.headCounts()) out.add(config("heads", kind, mode, pass, sw.fixedLength(), sw.headsDim(), h));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static RunConfig config(String sweep, String kind, String mode, String pass, int length, int dim, int heads) {
+        String key = String.format("%s-%s-%s-%s-s%d-D%d-h%d", sweep, kind, mode, pass.equals("forward") ? "fwd" : "fwdbwd",
+                length, dim, heads);
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("sweep", sweep);
+        p.put("kind", kind);
+        p.put("mode", mode);
+        p.put("pass", pass);
+        p.put("length", Integer.toString(length));
+        p.put("dim", Integer.toString(dim));
+        p.put("heads", Integer.toString(heads));
+        return new RunConfig(key, p);
+    }
+
+    /** Bytes the inputs and the operation need, estimated from the shapes (float32). */
+    static double estimatedMiB(String kind, boolean backward, long s, long dim, long heads) {
+        double perElement = 4;
+        double inputs = (backward ? 4 : 3) * s * dim * perElement;
+        double op = kind.equals("softmax")
+                ? (backward ? 2 : 1) * heads * s * s * perElement + (backward ? 4 : 1) * s * dim * perElement
+                : (backward ? 12 : 6) * s * dim * perElement + 2.0 * heads * ((s + 63) / 64 + 2) * Math.pow((double) dim / heads, 2) * perElement;
+        return (inputs + op) / (1024 * 1024);
+    }
+
+    @Override
+    public List<Map<String, Object>> run(RunConfig c, Profile profile, PrintStream log) {
+        String kind = c.get("kind"), mode = c.get("mode"), pass = c.get("pass");
+        int s = c.getInt("length"), dim = c.getInt("dim"), heads = c.getInt("heads"), d = dim / heads;
+        boolean causal = mode.equals("causal"), backward = pass.equals("forward+backward");
+        AttentionRegistry.Entry entry = AttentionRegistry.defaultFor(AttentionKind.valueOf(kind.toUpperCase()), causal);
+        double estimate = estimatedMiB(kind, backward, s, dim, heads);
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("model", "attention-layer");
+        row.put("attention", kind);
+        row.put("implementation", entry.name());
+        row.put("shape", String.format("N=1 H=%d s=%d d=%d", heads, s, d));
+        row.put("dtype", "float32");
+        row.put("seed", 1);
+        row.put("sweep", c.get("sweep"));
+        row.put("mode", mode);
+        row.put("pass", pass);
+        row.put("length", s);
+        row.put("model_dim", dim);
+        row.put("heads", heads);
+        row.put("head_dim", d);
+        row.put("estimated_mib", estimate);
+        double available = Memory.availableMiB();
+        if (available > 0 && estimate > 0.8 * available) {
+            row.put("status", String.format("skipped: needs about %.1f GiB, %.1f GiB available", estimate / 1024,
+                    available / 1024));
+            log.println(c.key() + ": " + row.get("status"));
+            return List.of(row);
+        }
+        Nd4j.getRandom().setSeed(1);
+        INDArray q = Nd4j.randn(DataType.FLOAT, 1, heads, s, d), k = Nd4j.randn(DataType.FLOAT, 1, heads, s, d);
+        INDArray v = Nd4j.randn(DataType.FLOAT, 1, heads, s, d);
+        INDArray g = backward ? Nd4j.randn(DataType.FLOAT, 1, heads, s, d) : null;
+        AttentionInput in = new AttentionInput(q, k, v, null, null);
+        Attention attention = entry.create(causal, 64);
+        double baseline = Memory.rssMiB();
+        AllocationRecorder workspace = new AllocationRecorder("scaling");
+        double first = once(attention, in, g, workspace);  // warm-up, and the size of one run
+        int runs = first > 20_000 ? 2 : first > 2_000 ? 3 : sweeps(profile).maxRuns();
+        double[] ms = new double[runs];
+        for (int i = 0; i < runs; i++) ms[i] = once(attention, in, g, workspace);
+        Arrays.sort(ms);
+        row.put("runs", runs);
+        row.put("median_ms", runs % 2 == 1 ? ms[runs / 2] : (ms[runs / 2 - 1] + ms[runs / 2]) / 2);
+        row.put("min_ms", ms[0]);
+        row.put("max_ms", ms[runs - 1]);
+        row.put("alloc_mib", workspace.totalBytes() / (1024.0 * 1024));
+        row.put("peak_rss_mib", Memory.peakRssMiB());
+        row.put("baseline_rss_mib", baseline);
+        row.put("status", "ok");
+        workspace.destroyWorkspace(true);
+        log.printf("%s: median %.2f ms (min %.2f, max %.2f, %d runs), allocated %.1f MiB, peak RSS %.0f MiB%n",
+                c.key(), (double) row.get("median_ms"), ms[0], ms[runs - 1], runs, (double) row.get("alloc_mib"),
+                (double) row.get("peak_rss_mib"));
+        return List.of(row);
+    }
+
+    /** One forward (+ backward) inside the recording workspace; milliseconds. */
+    private static double once(Attention attention, AttentionInput in, INDArray g, AllocationRecorder workspace) {
+        long t0 = System.nanoTime();
+        try (AllocationRecorder ws = workspace.open()) {
+            Attention.Forward f = attention.forward(in);
+            if (g != null) attention.backward(f, g);
+        }
+        return (System.nanoTime() - t0) / 1e6;
+    }
+
+    @Override
+    public void report(Profile profile, Path dir, List<Map<String, String>> rows) throws Exception {
+        Plots.scaling(dir, rows);
+    }
+
+    @Override
+    public String markdown(Profile profile, List<Map<String, String>> rows) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("Time is the median of the timed runs (min-max in brackets); memory is what the operation ")
+                .append("allocated (inputs excluded) and the JVM's peak RSS (which includes the JVM and ND4J, ")
+                .append("see `baseline_rss_mib`).\n\n");
+        for (String sweep : new String[] {"length", "dim", "heads"}) {
+            List<Map<String, String>> sel = rows.stream().filter(r -> r.get("sweep").equals(sweep)).toList();
+            if (sel.isEmpty()) continue;
+            sb.append("### Against ").append(sweep.equals("dim") ? "model dimension" : sweep).append("\n\n");
+            sb.append(Markdown.table(List.of("attention", "mode", "pass", "length", "model dim", "heads",
+                    "time ms", "allocated MiB", "peak RSS MiB", "status"), sel, List.of(Markdown.col("attention"),
+                    Markdown.col("mode"), Markdown.col("pass"), Markdown.col("length"), Markdown.col("model_dim"),
+                    Markdown.col("heads"), r -> r.get("median_ms").isEmpty() ? "" : Markdown.number(r.get("median_ms"))
+                            + " (" + Markdown.number(r.get("min_ms")) + "-" + Markdown.number(r.get("max_ms")) + ")",
+                    Markdown.num("alloc_mib"), Markdown.num("peak_rss_mib"), Markdown.col("status"))));
+            sb.append('\n');
+            for (String pass : new String[] {"fwd", "fwdbwd"}) {
+                for (String metric : new String[] {"time", "memory"}) {
+                    String f = "attention_scaling_" + metric + "_vs_" + sweep + "_" + pass + ".png";
+                    sb.append(Markdown.image(f, metric + " vs " + sweep + ", " + pass));
+                }
+            }
+            sb.append('\n');
+        }
+        sb.append(paperComparison(rows));
+        return sb.toString();
+    }
+
+    /**
+     * The paper's Fig. 5 memory values (read off the plot; dim 2048, 16 heads, forward, GPU) beside ours, as the
+     * softmax / cosine ratio, which is comparable across shapes where the absolute numbers are not.
+     */
+    static String paperComparison(List<Map<String, String>> rows) {
+        StringBuilder sb = new StringBuilder("### Beside the paper (Fig. 5, memory against length)\n\n");
+        sb.append("Paper: one layer, dim 2048, 16 heads, forward, GPU peak allocated (approximate, read off the plot). ")
+                .append("Ours: forward, bytes allocated by the operation, the model dimension of this profile. ")
+                .append("The ratio softmax / causal cosine is the comparable figure.\n\n");
+        sb.append("| length | paper softmax GB | paper cosine causal GB | paper ratio | our softmax MiB | our cosine causal MiB | our ratio |\n");
+        sb.append("|---|---|---|---|---|---|---|\n");
+        for (int s : new int[] {4096, 8192, 16384}) {
+            String model = "attention-layer-dim2048-h16-len" + s;
+            double ps = org.cottention.reference.PaperResults.find("memory", model, "softmax", "peak-memory")
+                    .map(org.cottention.reference.PaperResults.Entry::value).orElse(Double.NaN);
+            double pc = org.cottention.reference.PaperResults.find("memory", model, "cosine-causal", "peak-memory")
+                    .map(org.cottention.reference.PaperResults.Entry::value).orElse(Double.NaN);
+            double os = ours(rows, "softmax", s), oc = ours(rows, "cosine", s);
+            sb.append("| ").append(s).append(" | ").append(Markdown.number(ps)).append(" | ").append(Markdown.number(pc))
+                    .append(" | ").append(Markdown.number(ps / pc)).append(" | ")
+                    .append(Double.isNaN(os) ? "not run" : Markdown.number(os)).append(" | ").append(Markdown.number(oc))
+                    .append(" | ").append(Double.isNaN(os) ? "" : Markdown.number(os / oc)).append(" |\n");
+        }
+        return sb.append('\n').toString();
+    }
+
+    private static double ours(List<Map<String, String>> rows, String kind, int length) {
+        return rows.stream().filter(r -> r.get("sweep").equals("length") && r.get("attention").equals(kind)
+                        && r.get("mode").equals("causal") && r.get("pass").equals("forward")
+                        && r.get("length").equals(Integer.toString(length)) && r.get("status").equals("ok"))
+                .mapToDouble(r -> Double.parseDouble(r.get("alloc_mib"))).findFirst().orElse(Double.NaN);
+    }
+}

@@ -1,0 +1,165 @@
+package org.cottention.harness.experiment;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.cottention.api.AllocationRecorder;
+import org.cottention.api.Attention;
+import org.cottention.api.AttentionKind;
+import org.cottention.api.DecodingState;
+import org.cottention.harness.attention.AttentionRegistry;
+import org.cottention.softmax.SoftmaxKvCache;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * Paper Fig. 2: memory and latency per generated token against position, for one causal attention layer:
+ * cosine through its recurrent state (constant size), softmax through a KV cache (growing). At each sampled
+ * position P the state is brought to P by a prefill (cosine: the chunked form with the state carried over;
+ * softmax: keys and values appended without computing outputs), then a window of consecutive one-token steps
+ * is timed. The state's bytes are exact; the process RSS is reported next to them.
+ */
+public final class DecodingExperiment implements Experiment {
+    private static final int WINDOW = 32;
+
+    @Override
+    public String name() {
+        return "decoding";
+    }
+
+    @Override
+    public String description() {
+        return "generation: memory and latency per token against position, cosine state vs softmax KV cache (Fig. 2)";
+    }
+
+    @Override
+    public List<String> columns() {
+        return List.of("position", "model_dim", "heads", "head_dim", "window", "step_ms_median", "step_ms_min",
+                "step_ms_max", "state_mib", "rss_mib", "peak_rss_mib");
+    }
+
+    /** tokens, model dim, heads, sampling interval. */
+    record Size(int tokens, int dim, int heads, int every) {}
+
+    static Size size(Profile p) {
+        return switch (p) {
+            case SMOKE -> new Size(1024, 128, 4, 256);
+            case DEFAULT -> new Size(32768, 1024, 16, 1024);
+            case PAPER -> new Size(65536, 2048, 16, 2048);
+        };
+    }
+
+    @Override
+    public List<RunConfig> configs(Profile profile) {
+        Size z = size(profile);
+        List<RunConfig> out = new ArrayList<>();
+        for (String kind : new String[] {"cosine", "softmax"}) {
+            out.add(new RunConfig(kind + "-D" + z.dim() + "-h" + z.heads() + "-t" + z.tokens(), Map.of("kind", kind,
+                    "tokens", "" + z.tokens(), "dim", "" + z.dim(), "heads", "" + z.heads(), "every", "" + z.every())));
+        }
+        return out;
+    }
+
+    @Override
+    public List<Map<String, Object>> run(RunConfig c, Profile profile, PrintStream log) {
+        String kind = c.get("kind");
+        int tokens = c.getInt("tokens"), dim = c.getInt("dim"), heads = c.getInt("heads"), every = c.getInt("every");
+        int d = dim / heads;
+        Attention attention = AttentionRegistry.defaultFor(AttentionKind.valueOf(kind.toUpperCase()), true).create(true, 64);
+        DecodingState state = attention.newDecodingState(1, heads, d, d, DataType.FLOAT);
+        Nd4j.getRandom().setSeed(1);
+        INDArray pool = Nd4j.randn(DataType.FLOAT, 3, 1, heads, every, d);   // q, k, v for `every` tokens
+        AllocationRecorder workspace = new AllocationRecorder("decoding");
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (int position = every; position <= tokens; position += every) {
+            // Bring the state to `position` (minus the window that is then decoded token by token).
+            int fill = every - WINDOW;
+            INDArray q = slice(pool, 0, 0, fill), k = slice(pool, 1, 0, fill), v = slice(pool, 2, 0, fill);
+            if (state instanceof SoftmaxKvCache cache) cache.extend(k, v, null);
+            else try (AllocationRecorder ws = workspace.open()) {
+                state.append(q, k, v, null, null);
+            }
+            double[] ms = new double[WINDOW];
+            for (int t = 0; t < WINDOW; t++) {
+                int at = fill + t;
+                INDArray qt = slice(pool, 0, at, 1), kt = slice(pool, 1, at, 1), vt = slice(pool, 2, at, 1);
+                long t0 = System.nanoTime();
+                try (AllocationRecorder ws = workspace.open()) {
+                    state.append(qt, kt, vt, null, null);
+                }
+                ms[t] = (System.nanoTime() - t0) / 1e6;
+            }
+            Arrays.sort(ms);
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("model", "attention-layer");
+            row.put("attention", kind);
+            row.put("implementation", kind.equals("cosine") ? "recurrent-state (" + attention.name() + " prefill)"
+                    : "kv-cache (" + attention.name() + ")");
+            row.put("shape", String.format("N=1 H=%d d=%d", heads, d));
+            row.put("dtype", "float32" + (kind.equals("cosine") ? " (state float64)" : ""));
+            row.put("seed", 1);
+            row.put("status", "ok");
+            row.put("position", state.position());
+            row.put("model_dim", dim);
+            row.put("heads", heads);
+            row.put("head_dim", d);
+            row.put("window", WINDOW);
+            row.put("step_ms_median", (ms[WINDOW / 2 - 1] + ms[WINDOW / 2]) / 2);
+            row.put("step_ms_min", ms[0]);
+            row.put("step_ms_max", ms[WINDOW - 1]);
+            row.put("state_mib", state.bytes() / (1024.0 * 1024));
+            row.put("rss_mib", Memory.rssMiB());
+            row.put("peak_rss_mib", Memory.peakRssMiB());
+            rows.add(row);
+            if (position % (every * 8) == 0 || position == tokens) {
+                log.printf("%s: position %d, step %.3f ms, state %.2f MiB, RSS %.0f MiB%n", kind, state.position(),
+                        (double) row.get("step_ms_median"), (double) row.get("state_mib"), (double) row.get("rss_mib"));
+            }
+        }
+        return rows;
+    }
+
+    /** pool[which, :, :, from:from+len, :] as a C-ordered (1, H, len, d) array. */
+    private static INDArray slice(INDArray pool, int which, int from, int len) {
+        return pool.get(NDArrayIndex.point(which), NDArrayIndex.all(), NDArrayIndex.all(),
+                NDArrayIndex.interval(from, from + len), NDArrayIndex.all()).dup('c');
+    }
+
+    @Override
+    public void report(Profile profile, Path dir, List<Map<String, String>> rows) throws Exception {
+        Plots.decoding(dir, rows);
+    }
+
+    @Override
+    public String markdown(Profile profile, List<Map<String, String>> rows) {
+        StringBuilder sb = new StringBuilder();
+        List<Map<String, String>> cos = rows.stream().filter(r -> r.get("attention").equals("cosine")).toList();
+        List<Map<String, String>> soft = rows.stream().filter(r -> r.get("attention").equals("softmax")).toList();
+        sb.append("One causal attention layer (").append(rows.isEmpty() ? "" : rows.get(0).get("shape"))
+                .append("); time per token is the median of ").append(WINDOW).append(" consecutive one-token steps.\n\n");
+        sb.append("| position | cosine state MiB | cosine ms/token | softmax KV cache MiB | softmax ms/token |\n");
+        sb.append("|---|---|---|---|---|\n");
+        int n = Math.min(cos.size(), soft.size());
+        for (int i = 0; i < n; i++) {
+            if (n > 8 && i % Math.max(1, n / 8) != 0 && i != n - 1) continue;
+            sb.append("| ").append(cos.get(i).get("position")).append(" | ")
+                    .append(Markdown.number(cos.get(i).get("state_mib"))).append(" | ")
+                    .append(Markdown.number(cos.get(i).get("step_ms_median"))).append(" | ")
+                    .append(Markdown.number(soft.get(i).get("state_mib"))).append(" | ")
+                    .append(Markdown.number(soft.get(i).get("step_ms_median"))).append(" |\n");
+        }
+        sb.append('\n');
+        for (String m : new String[] {"memory", "latency", "rss"}) {
+            sb.append(Markdown.image("decoding_" + m + "_vs_position.png", m + " vs position"));
+        }
+        sb.append("\nPaper (Fig. 2): cosine inference memory constant in the generated length, softmax growing ")
+                .append("(linearly with a KV cache); no numbers are given.\n");
+        return sb.toString();
+    }
+}

@@ -1,0 +1,33 @@
+package org.cottention.harness.experiment;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One experiment of the reproduction. The runner asks it for its configurations, runs each in a JVM of its own
+ * (so that each peak-memory figure belongs to that configuration alone) and keeps every configuration's rows in
+ * a file of their own, so an interrupted run resumes where it stopped. When all configurations are done, the
+ * rows are merged into {@code <out>/<name>.csv} and {@link #report} draws the plots.
+ */
+public interface Experiment {
+    String name();
+
+    /** One line for listings. */
+    String description();
+
+    /** The table's own columns (the standard and provenance columns are added by the runner). */
+    List<String> columns();
+
+    List<RunConfig> configs(Profile profile);
+
+    /** Runs one configuration in this JVM and returns its rows (column -> value). */
+    List<Map<String, Object>> run(RunConfig config, Profile profile, PrintStream log) throws Exception;
+
+    /** Plots (PNG) next to the table, from the merged rows; may be a no-op. */
+    default void report(Profile profile, Path dir, List<Map<String, String>> rows) throws Exception {}
+
+    /** This experiment's section of results/PROFILE/README.md: Markdown tables, plot links, paper figures. */
+    String markdown(Profile profile, List<Map<String, String>> rows);
+}

@@ -1,0 +1,79 @@
+package org.cottention.harness.results;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Where a figure came from: git commit (and whether the tree was dirty), time, CPU and GPU model, thread setting,
+ * JDK and library versions. Every CSV row the suite writes carries these columns.
+ */
+public final class Provenance {
+    private Provenance() {}
+
+    public static final String ND4J_VERSION = "1.0.0-M2.1";
+
+    private static Map<String, String> cached;
+
+    /** Columns in a fixed order: commit, dirty, timestamp, cpu, gpu, threads, jdk, nd4j. */
+    public static synchronized Map<String, String> columns() {
+        if (cached == null) {
+            Map<String, String> m = new LinkedHashMap<>();
+            m.put("git_commit", git("rev-parse", "--short=12", "HEAD"));
+            String status = git("status", "--porcelain", "--untracked-files=no");
+            m.put("git_dirty", status.equals("unknown") ? "unknown" : Boolean.toString(!status.isEmpty()));
+            m.put("timestamp", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+            m.put("cpu", cpuModel());
+            m.put("gpu", "none");
+            m.put("threads", threads());
+            m.put("jdk", System.getProperty("java.vendor") + " " + System.getProperty("java.version"));
+            m.put("nd4j", ND4J_VERSION);
+            cached = m;
+        }
+        return new LinkedHashMap<>(cached);
+    }
+
+    /** OMP_NUM_THREADS (ND4J, OpenBLAS and the suite's kernels read it), or the processor count. */
+    public static String threads() {
+        String env = System.getenv("OMP_NUM_THREADS");
+        String p = System.getProperty("cottention.threads");
+        if (p != null) return p;
+        return env != null ? env : Integer.toString(Runtime.getRuntime().availableProcessors());
+    }
+
+    static String cpuModel() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"), StandardCharsets.UTF_8)) {
+                if (line.startsWith("model name")) {
+                    return line.substring(line.indexOf(':') + 1).trim() + " x" + Runtime.getRuntime().availableProcessors();
+                }
+            }
+        } catch (IOException e) {
+            // fall through
+        }
+        return System.getProperty("os.arch") + " x" + Runtime.getRuntime().availableProcessors();
+    }
+
+    private static String git(String... args) {
+        try {
+            String[] cmd = new String[args.length + 1];
+            cmd[0] = "git";
+            System.arraycopy(args, 0, cmd, 1, args.length);
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) return "unknown";
+            return out;
+        } catch (IOException e) {
+            return "unknown";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "unknown";
+        }
+    }
+}
