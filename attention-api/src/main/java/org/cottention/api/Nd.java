@@ -4,6 +4,8 @@ import org.nd4j.linalg.api.blas.params.MMulTranspose;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
+import org.nd4j.linalg.api.ops.random.impl.BernoulliDistribution;
+import org.nd4j.linalg.api.rng.Random;
 import org.nd4j.linalg.factory.Nd4j;
 
 /** ND4J helpers shared by the attention implementations and their tests. */
@@ -66,5 +68,19 @@ public final class Nd {
     /** The values of any array, row-major, as doubles. */
     public static double[] toDoubles(INDArray x) {
         return x.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+    }
+
+    /**
+     * An inverted-dropout mask of the given shape: 1 / (1 - rate) with probability 1 - rate, else 0. Drawn from
+     * ND4J's generator reseeded with {@code seed}, so the same seed gives the same mask (training and its resume
+     * depend on that). rate must be in [0, 1).
+     */
+    public static INDArray dropoutMask(DataType dataType, double rate, long seed, long... shape) {
+        if (!(rate >= 0 && rate < 1)) throw new IllegalArgumentException("dropout rate must be in [0, 1), got " + rate);
+        INDArray mask = Nd4j.createUninitialized(dataType, shape);
+        Random rng = Nd4j.getRandom();
+        rng.setSeed(seed);
+        Nd4j.getExecutioner().exec(new BernoulliDistribution(mask, 1.0 - rate), rng);
+        return mask.muli(1.0 / (1.0 - rate));
     }
 }

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.cottention.harness.cli.AttentionCommand;
 import org.cottention.harness.cli.CliException;
+import org.cottention.harness.train.TrainCommand;
 
 /**
  * {@code ./cottention COMMAND ...}: the suite's command line. User errors print one line and exit with 2.
@@ -24,6 +25,7 @@ public final class Main {
 
     static {
         register("attention", "one attention call on .npy files (outputs and gradients)", AttentionCommand::run);
+        register("train", "train a small BERT (MLM) or GPT-J (causal LM) with cosine or softmax attention", TrainCommand::run);
     }
 
     private static void register(String name, String summary, Command command) {

@@ -6,6 +6,7 @@ import org.cottention.api.AttentionInput;
 import org.cottention.api.AttentionKind;
 import org.cottention.api.DecodingState;
 import org.cottention.api.Nd;
+import org.cottention.api.ProbabilityDropout;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -15,9 +16,10 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * Softmax attention as the paper's baseline computes it: the (s x s) probabilities are materialised per head,
  * P = softmax(q k^T / sqrt(dk) + bias), O = P v. Masked keys (padding, and future keys when causal) get a bias of
  * {@link #MASKED}; padded queries still attend to the real keys, as in Hugging Face BERT. A query with no allowed
- * key gets a zero output. No attention dropout here (the models apply it where the baseline has it).
+ * key gets a zero output. Dropout on the probabilities (BERT's baseline uses 0.1) is available through
+ * {@link ProbabilityDropout}; the plain {@link #forward(AttentionInput)} applies none.
  */
-public final class SoftmaxAttention implements Attention {
+public final class SoftmaxAttention implements Attention, ProbabilityDropout {
     public static final String NAME = "softmax-materialized";
     /** Additive bias for a masked key: exp of it underflows to 0 in float32 and float64, and twice it is finite. */
     static final double MASKED = -1e30;
@@ -43,18 +45,19 @@ public final class SoftmaxAttention implements Attention {
         return causal;
     }
 
-    /** The output and the saved probabilities P (B, s, s) with B = N*H. */
+    /** The output, the saved probabilities P (B, s, s) with B = N*H, and the dropout keep-mask (or null). */
     static final class SoftmaxForward implements Forward {
-        final INDArray q, k, v, probabilities;
+        final INDArray q, k, v, probabilities, keep;
         final long n, heads, s;
         private final INDArray output;
 
-        SoftmaxForward(INDArray q, INDArray k, INDArray v, INDArray probabilities, INDArray output, long n,
-                       long heads) {
+        SoftmaxForward(INDArray q, INDArray k, INDArray v, INDArray probabilities, INDArray keep, INDArray output,
+                       long n, long heads) {
             this.q = q;
             this.k = k;
             this.v = v;
             this.probabilities = probabilities;
+            this.keep = keep;
             this.output = output;
             this.n = n;
             this.heads = heads;
@@ -69,11 +72,19 @@ public final class SoftmaxAttention implements Attention {
 
     @Override
     public Forward forward(AttentionInput in) {
+        return forward(in, 0.0, 0L);
+    }
+
+    /** O = (P ⊙ keep) v, keep = the inverted-dropout mask of the given rate (none when rate is 0). */
+    @Override
+    public Forward forward(AttentionInput in, double rate, long seed) {
         long n = in.batch(), heads = in.heads(), s = in.length();
         INDArray q = Nd.flattenHeads(in.q()), k = Nd.flattenHeads(in.k()), v = Nd.flattenHeads(in.v());
         INDArray p = probabilities(q, k, in.mask(), heads, causal, 0);
-        INDArray out = Nd.mmul(p, false, v, false, Nd4j.create(in.dataType(), n * heads, s, in.valueDim()), 0.0);
-        return new SoftmaxForward(q, k, v, p, out.reshape('c', n, heads, s, in.valueDim()), n, heads);
+        INDArray keep = rate > 0 ? Nd.dropoutMask(in.dataType(), rate, seed, n * heads, s, s) : null;
+        INDArray used = keep == null ? p : p.mul(keep);
+        INDArray out = Nd.mmul(used, false, v, false, Nd4j.create(in.dataType(), n * heads, s, in.valueDim()), 0.0);
+        return new SoftmaxForward(q, k, v, p, keep, out.reshape('c', n, heads, s, in.valueDim()), n, heads);
     }
 
     /**
@@ -134,7 +145,10 @@ public final class SoftmaxAttention implements Attention {
         return out;
     }
 
-    /** dP = g v^T; dScores = P ⊙ (dP - rowsum(P ⊙ dP)); dq = dScores k / sqrt(dk); dk = dScores^T q / sqrt(dk); dv = P^T g. */
+    /**
+     * dP = (g v^T) ⊙ keep; dScores = P ⊙ (dP - rowsum(P ⊙ dP)); dq = dScores k / sqrt(dk); dk = dScores^T q / sqrt(dk);
+     * dv = (P ⊙ keep)^T g. Without dropout keep = 1.
+     */
     @Override
     public AttentionGradients backward(Forward forward, INDArray gradOutput) {
         if (!(forward instanceof SoftmaxForward f)) {
@@ -145,11 +159,13 @@ public final class SoftmaxAttention implements Attention {
         INDArray g = Nd.flattenHeads(gradOutput.dataType() == dt ? gradOutput : gradOutput.castTo(dt));
         INDArray p = f.probabilities;
         INDArray dScores = Nd.mmul(g, false, f.v, true, Nd4j.create(dt, b, s, s), 0.0);     // dP
+        if (f.keep != null) dScores.muli(f.keep);
         INDArray rowSum = p.mul(dScores).sum(true, 2);                                       // (B, s, 1)
         dScores.subi(rowSum).muli(p).muli(1.0 / Math.sqrt(dk));
         INDArray dq = Nd.mmul(dScores, false, f.k, false, Nd4j.create(dt, b, s, dk), 0.0);
         INDArray dkey = Nd.mmul(dScores, true, f.q, false, Nd4j.create(dt, b, s, dk), 0.0);
-        INDArray dval = Nd.mmul(p, true, g, false, Nd4j.create(dt, b, s, dv), 0.0);
+        INDArray used = f.keep == null ? p : p.mul(f.keep);
+        INDArray dval = Nd.mmul(used, true, g, false, Nd4j.create(dt, b, s, dv), 0.0);
         return new AttentionGradients(dq.reshape('c', f.n, f.heads, s, dk), dkey.reshape('c', f.n, f.heads, s, dk),
                 dval.reshape('c', f.n, f.heads, s, dv), null);
     }

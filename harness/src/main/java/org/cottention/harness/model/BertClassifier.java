@@ -1,0 +1,78 @@
+package org.cottention.harness.model;
+
+import java.util.Map;
+import org.cottention.api.Attention;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * BERT for sequence classification (HF BertForSequenceClassification): encoder, pooler, dropout (hidden rate),
+ * dense E -> classes; loss = mean cross-entropy. Encoder and pooler parameters carry the same names as in
+ * {@link BertPreTraining}, so a pre-trained checkpoint loads into them by name.
+ */
+public final class BertClassifier implements Model<ClassificationBatch> {
+    private final ModelConfig config;
+    private final Attention attention;
+    private final Parameters params;
+    private final BertEncoder encoder;
+    private final BertPooler pooler;
+    private final Dropout dropout;
+    private final Linear classifier;
+
+    public BertClassifier(ModelConfig config, Attention attention, int classes, long seed) {
+        if (classes < 2) throw new IllegalArgumentException("classification needs >= 2 classes, got " + classes);
+        this.config = config;
+        this.attention = attention;
+        this.params = new Parameters(config.dataType());
+        encoder = new BertEncoder(params, config, attention);
+        pooler = new BertPooler(params, config);
+        dropout = new Dropout(config.hiddenDropout());
+        classifier = new Linear(params, "classifier", config.hidden(), classes, Init.normal(config.initRange()), Init.zeros());
+        params.allocate(seed);
+        encoder.afterAllocate();
+    }
+
+    @Override
+    public ModelConfig config() {
+        return config;
+    }
+
+    @Override
+    public Attention attention() {
+        return attention;
+    }
+
+    @Override
+    public Parameters parameters() {
+        return params;
+    }
+
+    @Override
+    public long positions(ClassificationBatch b) {
+        return (long) b.batch() * b.length();
+    }
+
+    @Override
+    public Loss trainStep(ClassificationBatch batch, double gradScale, Pass pass) {
+        return run(batch, pass, gradScale, true).loss;
+    }
+
+    @Override
+    public Loss evaluate(ClassificationBatch batch) {
+        return run(batch, Pass.evaluation(), 1.0, false).loss;
+    }
+
+    /** The argmax class of every sequence (dropout off). */
+    public int[] predict(ClassificationBatch batch) {
+        return run(batch, Pass.evaluation(), 1.0, false).predicted;
+    }
+
+    private record Run(Loss loss, int[] predicted) {}
+
+    private Run run(ClassificationBatch b, Pass pass, double scale, boolean backward) {
+        INDArray h = encoder.forward(b.ids(), b.tokenTypes(), Batches.mask(b.mask(), config.dataType()), pass);
+        INDArray logits = classifier.forward(dropout.forward(pooler.forward(h, b.batch(), b.length()), pass));
+        CrossEntropy.Result ce = CrossEntropy.compute(logits, b.labels(), scale, backward);
+        if (backward) encoder.backward(pooler.backward(dropout.backward(classifier.backward(ce.gradient()))));
+        return new Run(new Loss(ce.loss(), ce.loss(), ce.count(), ce.correct(), Map.of("cls", ce.loss())), ce.predicted());
+    }
+}
