@@ -23,6 +23,7 @@ import org.cottention.harness.model.Model;
 import org.cottention.harness.model.ModelConfig;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.nativeblas.NativeOpsHolder;
 
 /**
  * {@code ./cottention train}: trains a small BERT (masked LM + NSP) or GPT-J (causal LM) on byte-level text, or a
@@ -225,16 +226,23 @@ public final class TrainCommand {
         return String.format("%s, byte-level, %,d training + %,d held-out bytes", t.source(), t.train().length, t.heldOut().length);
     }
 
-    /** Sets ND4J's and OpenBLAS's thread counts (OMP_NUM_THREADS sets both at start-up). */
-    static void setThreads(int n) {
+    /**
+     * Sets the threads of libnd4j's pool, its OpenMP regions and OpenBLAS (OMP_NUM_THREADS sets all three at
+     * start-up). Environment.setMaxThreads is a no-op in ND4J 1.0.0-M2.1, so the pool is limited through its
+     * master-thread count.
+     */
+    public static void setThreads(int n) {
         Nd4j.getEnvironment().setMaxThreads(n);
         Nd4j.getEnvironment().setMaxMasterThreads(n);
+        NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(n);
         Nd4j.factory().blas().setMaxThreads(n);
     }
 
-    static String threadsText() {
+    /** The thread settings in effect, for every printed figure. */
+    public static String threadsText() {
         String omp = System.getenv("OMP_NUM_THREADS");
-        return String.format("threads: ND4J %d, OpenBLAS %d (OMP_NUM_THREADS=%s)", Nd4j.getEnvironment().maxThreads(),
+        return String.format("threads: ND4J %d, OpenMP %d, OpenBLAS %d (OMP_NUM_THREADS=%s)",
+                Nd4j.getEnvironment().maxMasterThreads(), NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads(),
                 Nd4j.factory().blas().getMaxThreads(), omp == null ? "unset" : omp);
     }
 

@@ -69,7 +69,7 @@ public final class Trainer<B> {
                           double medianTokensPerSecond, long peakRssBytes, long rssBytes, List<String> curve) {}
 
     static final String[] COLUMNS = {"step", "lr", "train_loss", "train_main_loss", "train_accuracy", "grad_norm",
-        "eval_loss", "eval_accuracy", "eval_perplexity", "tokens_per_s", "rss_mb", "peak_rss_mb", "elapsed_s"};
+        "eval_loss", "eval_accuracy", "eval_perplexity", "tokens_per_s", "rss_mb", "peak_rss_mb", "jvm_heap_mb", "elapsed_s"};
 
     private final Model<B> model;
     private final BatchSource<B> source;
@@ -138,7 +138,7 @@ public final class Trainer<B> {
             out.printf("resumed from %s at step %d (data position %d micro-batches)%n", c.path(), start,
                     start * settings.accumulation());
         }
-        long end = Math.min(settings.steps(), start + Math.max(0, stopAfter));
+        long end = stopAfter >= settings.steps() - start ? settings.steps() : start + Math.max(0, stopAfter);
         List<Double> speeds = new ArrayList<>();
         double lastLoss = Double.NaN, evalLoss = Double.NaN, evalAccuracy = Double.NaN;
         long runStart = System.nanoTime();
@@ -190,7 +190,8 @@ public final class Trainer<B> {
             long rss = ProcessMemory.rssBytes(), peak = ProcessMemory.peakRssBytes();
             curve.add(String.join(",", Long.toString(done), fmt(lr), fmt(loss), fmt(main),
                     fmt(count == 0 ? Double.NaN : (double) correct / count), fmt(gradNorm), evalLossText, evalAccText,
-                    pplText, String.format("%.1f", tokensPerSecond), mb(rss), mb(peak), String.format("%.2f", elapsed)));
+                    pplText, String.format("%.1f", tokensPerSecond), mb(rss), mb(peak), mb(Runtime.getRuntime().totalMemory()),
+                    String.format("%.2f", elapsed)));
             if (done % settings.logEvery() == 0 || last || done == end) {
                 out.printf("step %d/%d  loss %.4f  lr %.3g  |g| %.3g  %.0f tok/s  rss %s MB  peak %s MB%s%n", done,
                         settings.steps(), loss, lr, gradNorm, tokensPerSecond, mb(rss), mb(peak),

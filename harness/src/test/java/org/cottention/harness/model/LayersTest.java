@@ -108,13 +108,12 @@ class LayersTest {
     /** Thread count does not change a dropout mask (libnd4j's generator is counter-based). */
     @Test
     void dropoutMaskIndependentOfThreads() {
-        int before = Nd4j.getEnvironment().maxThreads();
         INDArray one = Nd.dropoutMask(DataType.FLOAT, 0.1, 99, 64, 1000);
-        Nd4j.getEnvironment().setMaxThreads(2);
+        org.cottention.harness.train.TrainCommand.setThreads(2);
         try {
             assertEquals(one, Nd.dropoutMask(DataType.FLOAT, 0.1, 99, 64, 1000));
         } finally {
-            Nd4j.getEnvironment().setMaxThreads(before);
+            org.cottention.harness.train.TrainCommand.setThreads(1);
         }
     }
 

@@ -16,7 +16,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 /**
  * Finite-difference check (float64, central differences) of every parameter gradient of tiny BERT (pre-training
  * and classification) and GPT-J models, with each attention kind: 2 layers, hidden 12, 3 heads (head dim 4),
- * vocab 20, sequences of 7 with padding. Every tensor is checked (up to 6 sampled entries each; every m).
+ * vocab 20, sequences of 7 with padding. Every tensor is checked (up to 4 sampled entries each; every m).
  * Pass: relative error < 1e-6 per tensor. Weights start at N(0, 0.5) rather than N(0, 0.02): at the real init
  * scale softmax attention is nearly uniform and the q/k gradients are ~1e-7, where central differences in float64
  * carry ~1e-11 of round-off, i.e. the check would measure round-off instead of the backward code.
@@ -25,6 +25,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 class ModelGradientTest {
     static final int VOCAB = 20, HIDDEN = 12, LAYERS = 2, HEADS = 3, INNER = 24, SEQ = 7;
     static final double TOLERANCE = 1e-6, INIT = 0.5;
+    static final int SAMPLES = 4;
 
     static Attention attention(AttentionKind kind, boolean causal) {
         // chunk 4 < s = 7: the chunked causal cosine crosses a chunk boundary and pads the last chunk.
@@ -79,7 +80,7 @@ class ModelGradientTest {
         BertPreTraining model = new BertPreTraining(tinyBert(), attention(kind, false), 7);
         MlmBatch batch = mlmBatch();
         GradientCheck.inWorkspace(() -> model.trainStep(batch, 1.0, Pass.evaluation()).value());
-        assertAllPass(GradientCheck.run(model.parameters(), () -> model.evaluate(batch).value(), 6, 1),
+        assertAllPass(GradientCheck.run(model.parameters(), () -> model.evaluate(batch).value(), SAMPLES, 1),
                 model.parameters().list().size());
     }
 
@@ -89,7 +90,7 @@ class ModelGradientTest {
         BertClassifier model = new BertClassifier(tinyBert(), attention(kind, false), 3, 7);
         ClassificationBatch batch = classificationBatch();
         GradientCheck.inWorkspace(() -> model.trainStep(batch, 1.0, Pass.evaluation()).value());
-        assertAllPass(GradientCheck.run(model.parameters(), () -> model.evaluate(batch).value(), 6, 2),
+        assertAllPass(GradientCheck.run(model.parameters(), () -> model.evaluate(batch).value(), SAMPLES, 2),
                 model.parameters().list().size());
     }
 
@@ -99,15 +100,17 @@ class ModelGradientTest {
         GptJ model = new GptJ(tinyGpt(), attention(kind, true), 7);
         LmBatch batch = lmBatch();
         GradientCheck.inWorkspace(() -> model.trainStep(batch, 1.0, Pass.evaluation()).value());
-        assertAllPass(GradientCheck.run(model.parameters(), () -> model.evaluate(batch).value(), 6, 3),
+        assertAllPass(GradientCheck.run(model.parameters(), () -> model.evaluate(batch).value(), SAMPLES, 3),
                 model.parameters().list().size());
     }
 
-    /** With dropout on (hidden 0.1, attention probabilities 0.1 for softmax), a fixed pass seed makes the loss deterministic. */
-    @ParameterizedTest
-    @EnumSource(AttentionKind.class)
-    void bertWithDropout(AttentionKind kind) {
-        BertPreTraining model = new BertPreTraining(tinyBert().withDropout(0.1, 0.1), attention(kind, false), 7);
+    /**
+     * With dropout on (hidden 0.1, attention probabilities 0.1), a fixed pass seed makes the loss deterministic, so
+     * the dropout paths are checked too. Softmax: the only attention with probability dropout.
+     */
+    @org.junit.jupiter.api.Test
+    void bertWithDropout() {
+        BertPreTraining model = new BertPreTraining(tinyBert().withDropout(0.1, 0.1), attention(AttentionKind.SOFTMAX, false), 7);
         MlmBatch batch = mlmBatch();
         long seed = 12345;
         GradientCheck.inWorkspace(() -> model.trainStep(batch, 1.0, Pass.training(seed)).value());
@@ -117,7 +120,7 @@ class ModelGradientTest {
             double v = model.trainStep(batch, 0.0, Pass.training(seed)).value();
             model.parameters().grads().assign(org.nd4j.linalg.factory.Nd4j.create(before));
             return v;
-        }, 6, 4), model.parameters().list().size());
+        }, SAMPLES, 4), model.parameters().list().size());
         assertTrue(saved.length > 0);
     }
 }

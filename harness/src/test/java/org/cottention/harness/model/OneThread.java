@@ -3,7 +3,9 @@ package org.cottention.harness.model;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
+import org.cottention.harness.train.TrainCommand;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.nativeblas.NativeOpsHolder;
 
 /**
  * Runs a test class with one ND4J/OpenBLAS thread and restores the previous setting afterwards. The model tests use
@@ -11,22 +13,20 @@ import org.nd4j.linalg.factory.Nd4j;
  * ~10x slower than one for such shapes (docs/models.md).
  */
 public final class OneThread implements BeforeAllCallback, AfterAllCallback {
-    private int nd4j, master, blas;
+    private int master, omp, blas;
 
     @Override
     public void beforeAll(ExtensionContext context) {
-        nd4j = Nd4j.getEnvironment().maxThreads();
         master = Nd4j.getEnvironment().maxMasterThreads();
+        omp = NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads();
         blas = Nd4j.factory().blas().getMaxThreads();
-        Nd4j.getEnvironment().setMaxThreads(1);
-        Nd4j.getEnvironment().setMaxMasterThreads(1);
-        Nd4j.factory().blas().setMaxThreads(1);
+        TrainCommand.setThreads(1);
     }
 
     @Override
     public void afterAll(ExtensionContext context) {
-        Nd4j.getEnvironment().setMaxThreads(nd4j);
         Nd4j.getEnvironment().setMaxMasterThreads(master);
+        NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(omp);
         Nd4j.factory().blas().setMaxThreads(blas);
     }
 }
