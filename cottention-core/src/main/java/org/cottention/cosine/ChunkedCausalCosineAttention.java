@@ -5,7 +5,6 @@ import org.cottention.api.DecodingState;
 import org.cottention.api.Nd;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.transforms.custom.CumSum;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
@@ -118,8 +117,7 @@ public final class ChunkedCausalCosineAttention extends CosineAttention {
         // Per-chunk states and their exclusive prefix sum.                    states, prefix: (B, nc, dk, dv)
         INDArray states = Nd.mmul(kc, true, vc, false, Nd4j.create(dt, bc, x.dk, x.dv), 0.0)
                 .reshape('c', b, nc, x.dk, x.dv);
-        INDArray prefix = Nd4j.create(dt, b, nc, x.dk, x.dv);
-        Nd4j.exec(new CumSum(states, prefix, true, false, 1));
+        INDArray prefix = exclusivePrefixSum(states, false);
         if (s0 != null) prefix.addi(s0.reshape('c', b, 1, x.dk, x.dv));
         // Inter-chunk: out += Qc P_c.
         INDArray prefixFlat = prefix.reshape('c', bc, x.dk, x.dv);
@@ -151,14 +149,30 @@ public final class ChunkedCausalCosineAttention extends CosineAttention {
         Nd.mmul(gc, false, prefix, true, dq, 1.0);                                // dQ_c += G_c P_c^T
         INDArray perChunk = Nd.mmul(qc, true, gc, false, Nd4j.create(dt, bc, x.dk, x.dv), 0.0)
                 .reshape('c', b, nc, x.dk, x.dv);                                  // Q_c^T G_c
-        INDArray suffix = Nd4j.create(dt, b, nc, x.dk, x.dv);
-        Nd4j.exec(new CumSum(perChunk, suffix, true, true, 1));                  // dS_c = sum_{c' > c}
+        INDArray suffix = exclusivePrefixSum(perChunk, true);                    // dS_c = sum_{c' > c}
         INDArray suffixFlat = suffix.reshape('c', bc, x.dk, x.dv);
         Nd.mmul(vc, false, suffixFlat, true, dk, 1.0);                            // dK_c += V_c dS_c^T
         Nd.mmul(kc, false, suffixFlat, false, dv, 1.0);                           // dV_c += K_c dS_c
 
         return new INDArray[] {
             dq.reshape('c', b, x.sPad, x.dk), dk.reshape('c', b, x.sPad, x.dk), dv.reshape('c', b, x.sPad, x.dv)};
+    }
+
+    /**
+     * Exclusive prefix sum over axis 1 of (B, nc, dk, dv): out_c = sum_{c' < c} x_c' (reverse: c' > c), a new array.
+     * A loop of nc adds rather than ND4J's CumSum op: in 1.0.0-M2.1 that op leaks ~24x its array size of native memory
+     * per call, inside or outside a workspace (measured; docs/models.md), which made training memory grow without bound.
+     */
+    static INDArray exclusivePrefixSum(INDArray x, boolean reverse) {
+        long nc = x.size(1);
+        INDArray out = Nd4j.create(x.dataType(), x.shape());
+        for (long i = 1; i < nc; i++) {
+            long c = reverse ? nc - 1 - i : i, previous = reverse ? c + 1 : c - 1;
+            out.get(NDArrayIndex.all(), NDArrayIndex.point(c), NDArrayIndex.all(), NDArrayIndex.all())
+                    .assign(out.get(NDArrayIndex.all(), NDArrayIndex.point(previous), NDArrayIndex.all(), NDArrayIndex.all())
+                            .add(x.get(NDArrayIndex.all(), NDArrayIndex.point(previous), NDArrayIndex.all(), NDArrayIndex.all())));
+        }
+        return out;
     }
 
     @Override
