@@ -9,20 +9,15 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * dense E -> classes; loss = mean cross-entropy. Encoder and pooler parameters carry the same names as in
  * {@link BertPreTraining}, so a pre-trained checkpoint loads into them by name.
  */
-public final class BertClassifier implements Model<ClassificationBatch> {
-    private final ModelConfig config;
-    private final Attention attention;
-    private final Parameters params;
+public final class BertClassifier extends BaseModel<ClassificationBatch> {
     private final BertEncoder encoder;
     private final BertPooler pooler;
     private final Dropout dropout;
     private final Linear classifier;
 
     public BertClassifier(ModelConfig config, Attention attention, int classes, long seed) {
+        super(config, attention);
         if (classes < 2) throw new IllegalArgumentException("classification needs >= 2 classes, got " + classes);
-        this.config = config;
-        this.attention = attention;
-        this.params = new Parameters(config.dataType());
         encoder = new BertEncoder(params, config, attention);
         pooler = new BertPooler(params, config);
         dropout = new Dropout(config.hiddenDropout());
@@ -32,43 +27,18 @@ public final class BertClassifier implements Model<ClassificationBatch> {
     }
 
     @Override
-    public ModelConfig config() {
-        return config;
-    }
-
-    @Override
-    public Attention attention() {
-        return attention;
-    }
-
-    @Override
-    public Parameters parameters() {
-        return params;
-    }
-
-    @Override
-    public long positions(ClassificationBatch b) {
-        return (long) b.batch() * b.length();
-    }
-
-    @Override
-    public Loss trainStep(ClassificationBatch batch, double gradScale, Pass pass) {
-        return run(batch, pass, gradScale, true).loss;
-    }
-
-    @Override
-    public Loss evaluate(ClassificationBatch batch) {
-        return run(batch, Pass.evaluation(), 1.0, false).loss;
+    protected Loss run(ClassificationBatch batch, Pass pass, double scale, boolean backward) {
+        return forward(batch, pass, scale, backward).loss;
     }
 
     /** The argmax class of every sequence (dropout off). */
     public int[] predict(ClassificationBatch batch) {
-        return run(batch, Pass.evaluation(), 1.0, false).predicted;
+        return forward(batch, Pass.evaluation(), 1.0, false).predicted;
     }
 
     private record Run(Loss loss, int[] predicted) {}
 
-    private Run run(ClassificationBatch b, Pass pass, double scale, boolean backward) {
+    private Run forward(ClassificationBatch b, Pass pass, double scale, boolean backward) {
         INDArray h = encoder.forward(b.ids(), b.tokenTypes(), Batches.mask(b.mask(), config.dataType()), pass);
         INDArray logits = classifier.forward(dropout.forward(pooler.forward(h, b.batch(), b.length()), pass));
         CrossEntropy.Result ce = CrossEntropy.compute(logits, b.labels(), scale, backward);

@@ -12,10 +12,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * Loss = mean MLM cross-entropy over labelled tokens + mean NSP cross-entropy (when the batch has NSP labels).
  * The MLM head runs only on labelled rows: the same loss and gradients as running it everywhere, at ~15% of the cost.
  */
-public final class BertPreTraining implements Model<MlmBatch> {
-    private final ModelConfig config;
-    private final Attention attention;
-    private final Parameters params;
+public final class BertPreTraining extends BaseModel<MlmBatch> {
     private final BertEncoder encoder;
     private final Linear transform;
     private final Activation transformActivation = new Activation(Activation.Kind.GELU_ERF);
@@ -30,9 +27,7 @@ public final class BertPreTraining implements Model<MlmBatch> {
 
     /** allocate = false builds the model without allocating its parameters (to count them). */
     public BertPreTraining(ModelConfig config, Attention attention, long seed, boolean allocate) {
-        this.config = config;
-        this.attention = attention;
-        this.params = new Parameters(config.dataType());
+        super(config, attention);
         Init init = Init.normal(config.initRange());
         encoder = new BertEncoder(params, config, attention);
         transform = new Linear(params, "cls.predictions.transform.dense", config.hidden(), config.hidden(), init, Init.zeros());
@@ -47,36 +42,7 @@ public final class BertPreTraining implements Model<MlmBatch> {
     }
 
     @Override
-    public ModelConfig config() {
-        return config;
-    }
-
-    @Override
-    public Attention attention() {
-        return attention;
-    }
-
-    @Override
-    public Parameters parameters() {
-        return params;
-    }
-
-    @Override
-    public long positions(MlmBatch b) {
-        return (long) b.batch() * b.length();
-    }
-
-    @Override
-    public Loss trainStep(MlmBatch batch, double gradScale, Pass pass) {
-        return run(batch, pass, gradScale, true);
-    }
-
-    @Override
-    public Loss evaluate(MlmBatch batch) {
-        return run(batch, Pass.evaluation(), 1.0, false);
-    }
-
-    private Loss run(MlmBatch b, Pass pass, double scale, boolean backward) {
+    protected Loss run(MlmBatch b, Pass pass, double scale, boolean backward) {
         long n = b.batch(), s = b.length();
         INDArray h = encoder.forward(b.ids(), b.tokenTypes(), Batches.mask(b.mask(), config.dataType()), pass);
         Map<String, Double> parts = new LinkedHashMap<>();

@@ -8,19 +8,11 @@ package org.cottention.harness.model;
  * @param mask       (N, s) 1 = real token; null = all real
  * @param labels     (N) class per sequence
  */
-public record ClassificationBatch(int[][] ids, int[][] tokenTypes, float[][] mask, int[] labels) {
+public record ClassificationBatch(int[][] ids, int[][] tokenTypes, float[][] mask, int[] labels) implements SequenceBatch {
     public ClassificationBatch {
         int[] ns = Batches.shape("ids", ids);
         Batches.sameShape("token types", tokenTypes, ns[0], ns[1]);
         Batches.maskShape(mask, ns[0], ns[1]);
         if (labels == null || labels.length != ns[0]) throw new IllegalArgumentException("labels: one per sequence required");
-    }
-
-    public int batch() {
-        return ids.length;
-    }
-
-    public int length() {
-        return ids[0].length;
     }
 }

@@ -12,10 +12,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * labelled positions. Generation goes through per-layer {@link DecodingState}s: cosine attention keeps a
  * constant-size recurrent state, softmax a KV cache.
  */
-public final class GptJ implements Model<LmBatch> {
-    private final ModelConfig config;
-    private final Attention attention;
-    private final Parameters params;
+public final class GptJ extends BaseModel<LmBatch> {
     private final Embedding tokens;
     private final Dropout embeddingDropout;
     private final GptJBlock[] blocks;
@@ -28,11 +25,9 @@ public final class GptJ implements Model<LmBatch> {
 
     /** allocate = false builds the model without allocating its parameters (to count them). */
     public GptJ(ModelConfig config, Attention attention, long seed, boolean allocate) {
+        super(config, attention);
         if (config.family() != ModelConfig.Family.GPTJ) throw new IllegalArgumentException("GptJ needs a GPTJ config");
         if (!attention.causal()) throw new IllegalArgumentException("GPT-J needs a causal attention, got bidirectional " + attention.name());
-        this.config = config;
-        this.attention = attention;
-        this.params = new Parameters(config.dataType());
         Init init = Init.normal(config.initRange());
         tokens = new Embedding(params, "transformer.wte", config.vocabSize(), config.hidden(), init);
         embeddingDropout = new Dropout(config.hiddenDropout());
@@ -45,36 +40,7 @@ public final class GptJ implements Model<LmBatch> {
     }
 
     @Override
-    public ModelConfig config() {
-        return config;
-    }
-
-    @Override
-    public Attention attention() {
-        return attention;
-    }
-
-    @Override
-    public Parameters parameters() {
-        return params;
-    }
-
-    @Override
-    public long positions(LmBatch b) {
-        return (long) b.batch() * b.length();
-    }
-
-    @Override
-    public Loss trainStep(LmBatch batch, double gradScale, Pass pass) {
-        return run(batch, pass, gradScale, true);
-    }
-
-    @Override
-    public Loss evaluate(LmBatch batch) {
-        return run(batch, Pass.evaluation(), 1.0, false);
-    }
-
-    private Loss run(LmBatch b, Pass pass, double scale, boolean backward) {
+    protected Loss run(LmBatch b, Pass pass, double scale, boolean backward) {
         long n = b.batch(), s = b.length();
         if (s > config.maxPositions()) throw new IllegalArgumentException("sequence length " + s + " > max positions " + config.maxPositions());
         INDArray mask = Batches.mask(b.mask(), config.dataType());

@@ -8,19 +8,11 @@ package org.cottention.harness.model;
  * @param labels (N, s) the token to predict AT each position (already shifted: usually ids[t+1]), or
  *               {@link CrossEntropy#IGNORE} where nothing is predicted
  */
-public record LmBatch(int[][] ids, float[][] mask, int[][] labels) {
+public record LmBatch(int[][] ids, float[][] mask, int[][] labels) implements SequenceBatch {
     public LmBatch {
         int[] ns = Batches.shape("ids", ids);
         Batches.maskShape(mask, ns[0], ns[1]);
         if (labels == null) throw new IllegalArgumentException("labels are required");
         Batches.sameShape("labels", labels, ns[0], ns[1]);
-    }
-
-    public int batch() {
-        return ids.length;
-    }
-
-    public int length() {
-        return ids[0].length;
     }
 }

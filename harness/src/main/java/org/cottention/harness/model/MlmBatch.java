@@ -10,7 +10,7 @@ package org.cottention.harness.model;
  * @param nextSentence (N) NSP label per sequence (0 = B follows A, 1 = random B, as the reference), or null for
  *                     no NSP loss
  */
-public record MlmBatch(int[][] ids, int[][] tokenTypes, float[][] mask, int[][] labels, int[] nextSentence) {
+public record MlmBatch(int[][] ids, int[][] tokenTypes, float[][] mask, int[][] labels, int[] nextSentence) implements SequenceBatch {
     public MlmBatch {
         int[] ns = Batches.shape("ids", ids);
         Batches.sameShape("token types", tokenTypes, ns[0], ns[1]);
@@ -20,13 +20,5 @@ public record MlmBatch(int[][] ids, int[][] tokenTypes, float[][] mask, int[][] 
         if (nextSentence != null && nextSentence.length != ns[0]) {
             throw new IllegalArgumentException("next-sentence labels: " + nextSentence.length + ", expected " + ns[0]);
         }
-    }
-
-    public int batch() {
-        return ids.length;
-    }
-
-    public int length() {
-        return ids[0].length;
     }
 }
