@@ -12,6 +12,7 @@ import org.cottention.harness.experiment.ReproduceCommand;
 import org.cottention.harness.experiment.ResultsCheck;
 import org.cottention.harness.cli.CliException;
 import org.cottention.harness.gpu.GpuCheck;
+import org.cottention.harness.train.TrainCommand;
 
 /**
  * {@code ./cottention COMMAND ...}: the suite's command line. User errors print one line and exit with 2.
@@ -37,6 +38,7 @@ public final class Main {
         register("check-results", "checks a reproduction's CSV tables against their schemas", ResultsCheck::run);
         register("data", "data sets, splits and tokenizers: 'data stats' counts them", DataCommand::run);
         register("gpu-check", "validate and time the CUDA kernels on this machine's GPU (see docs/cuda.md)", GpuCheck::run);
+        register("train", "train a small BERT (MLM) or GPT-J (causal LM) with cosine or softmax attention", TrainCommand::run);
     }
 
     private static void register(String name, String summary, Command command) {
