@@ -60,6 +60,18 @@ public abstract class RawArray {
     /** this[offset .. offset+n) = 0. */
     public abstract void zero(long offset, long n);
 
+    // Row operations on `rows` consecutive rows of width d starting at row r0 (elements r0*d ...), computed in
+    // double, one bulk read and write per call: the elementwise steps of the kernels, in the array's own dtype.
+
+    /** out[i] = row r0+i of this . row r0+i of other (both of this dtype). */
+    public abstract void rowDots(RawArray other, long r0, int rows, int d, double[] out);
+
+    /** row r0+i of dst = factor[i] * row r0+i of this (dst of this dtype; may be this). */
+    public abstract void scaleRows(RawArray dst, long r0, int rows, int d, double[] factor);
+
+    /** row r0+i of this = alpha[i] * (row of this) + beta[i] * (row of x), x of this dtype. */
+    public abstract void combineRows(RawArray x, long r0, int rows, int d, double[] alpha, double[] beta);
+
     /** to[toOff .. toOff+n) = from[fromOff .. fromOff+n); both of one dtype. */
     public static void copy(RawArray from, long fromOff, RawArray to, long toOff, long n) {
         if (n <= 0) return;
@@ -162,6 +174,59 @@ public abstract class RawArray {
         }
 
         private static final float[] ZEROS = new float[4096];
+
+        private static final ThreadLocal<float[][]> ROWS = ThreadLocal.withInitial(() -> new float[2][256]);
+
+        private static float[] rowScratch(int slot, int n) {
+            float[][] s = ROWS.get();
+            if (s[slot].length < n) s[slot] = new float[Math.max(n, 2 * s[slot].length)];
+            return s[slot];
+        }
+
+        @Override
+        public void rowDots(RawArray other, long r0, int rows, int d, double[] out) {
+            int n = rows * d, at = (int) (r0 * d);
+            float[] a = rowScratch(0, n), b = rowScratch(1, n);
+            buffer.get(at, a, 0, n);
+            ((F32) other).buffer.get(at, b, 0, n);
+            for (int i = 0, base = 0; i < rows; i++, base += d) {
+                double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                int e = base, end = base + d, end4 = base + (d & ~3);
+                for (; e < end4; e += 4) {
+                    s0 += (double) a[e] * b[e];
+                    s1 += (double) a[e + 1] * b[e + 1];
+                    s2 += (double) a[e + 2] * b[e + 2];
+                    s3 += (double) a[e + 3] * b[e + 3];
+                }
+                for (; e < end; e++) s0 += (double) a[e] * b[e];
+                out[i] = (s0 + s1) + (s2 + s3);
+            }
+        }
+
+        @Override
+        public void scaleRows(RawArray dst, long r0, int rows, int d, double[] factor) {
+            int n = rows * d, at = (int) (r0 * d);
+            float[] a = rowScratch(0, n);
+            buffer.get(at, a, 0, n);
+            for (int i = 0, base = 0; i < rows; i++, base += d) {
+                float f = (float) factor[i];
+                for (int e = base; e < base + d; e++) a[e] *= f;
+            }
+            ((F32) dst).buffer.put(at, a, 0, n);
+        }
+
+        @Override
+        public void combineRows(RawArray x, long r0, int rows, int d, double[] alpha, double[] beta) {
+            int n = rows * d, at = (int) (r0 * d);
+            float[] y = rowScratch(0, n), b = rowScratch(1, n);
+            buffer.get(at, y, 0, n);
+            ((F32) x).buffer.get(at, b, 0, n);
+            for (int i = 0, base = 0; i < rows; i++, base += d) {
+                double al = alpha[i], be = beta[i];
+                for (int e = base; e < base + d; e++) y[e] = (float) (al * y[e] + be * b[e]);
+            }
+            buffer.put(at, y, 0, n);
+        }
     }
 
     private static final class F64 extends RawArray {
@@ -217,5 +282,58 @@ public abstract class RawArray {
         }
 
         private static final double[] ZEROS = new double[4096];
+
+        private static final ThreadLocal<double[][]> ROWS = ThreadLocal.withInitial(() -> new double[2][256]);
+
+        private static double[] rowScratch(int slot, int n) {
+            double[][] s = ROWS.get();
+            if (s[slot].length < n) s[slot] = new double[Math.max(n, 2 * s[slot].length)];
+            return s[slot];
+        }
+
+        @Override
+        public void rowDots(RawArray other, long r0, int rows, int d, double[] out) {
+            int n = rows * d, at = (int) (r0 * d);
+            double[] a = rowScratch(0, n), b = rowScratch(1, n);
+            buffer.get(at, a, 0, n);
+            ((F64) other).buffer.get(at, b, 0, n);
+            for (int i = 0, base = 0; i < rows; i++, base += d) {
+                double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                int e = base, end = base + d, end4 = base + (d & ~3);
+                for (; e < end4; e += 4) {
+                    s0 += a[e] * b[e];
+                    s1 += a[e + 1] * b[e + 1];
+                    s2 += a[e + 2] * b[e + 2];
+                    s3 += a[e + 3] * b[e + 3];
+                }
+                for (; e < end; e++) s0 += a[e] * b[e];
+                out[i] = (s0 + s1) + (s2 + s3);
+            }
+        }
+
+        @Override
+        public void scaleRows(RawArray dst, long r0, int rows, int d, double[] factor) {
+            int n = rows * d, at = (int) (r0 * d);
+            double[] a = rowScratch(0, n);
+            buffer.get(at, a, 0, n);
+            for (int i = 0, base = 0; i < rows; i++, base += d) {
+                double f = factor[i];
+                for (int e = base; e < base + d; e++) a[e] *= f;
+            }
+            ((F64) dst).buffer.put(at, a, 0, n);
+        }
+
+        @Override
+        public void combineRows(RawArray x, long r0, int rows, int d, double[] alpha, double[] beta) {
+            int n = rows * d, at = (int) (r0 * d);
+            double[] y = rowScratch(0, n), b = rowScratch(1, n);
+            buffer.get(at, y, 0, n);
+            ((F64) x).buffer.get(at, b, 0, n);
+            for (int i = 0, base = 0; i < rows; i++, base += d) {
+                double al = alpha[i], be = beta[i];
+                for (int e = base; e < base + d; e++) y[e] = al * y[e] + be * b[e];
+            }
+            buffer.put(at, y, 0, n);
+        }
     }
 }

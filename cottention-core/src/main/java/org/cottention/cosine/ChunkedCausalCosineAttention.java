@@ -23,11 +23,12 @@ import org.nd4j.linalg.factory.Nd4j;
  *   dV_c = (Q_c K_c^T ⊙ tril)^T G_c + K_c dS_c
  * </pre>
  * Each (sequence, head) is one task on {@link KernelThreads}: a forward scan and a backward scan over its chunks,
- * every product a single-threaded BLAS call on the arrays' memory.
+ * every product a single-threaded BLAS call on the arrays' memory. The forward keeps its masked blocks
+ * (Q_c K_c^T ⊙ tril) for the backward, which would otherwise recompute them.
  *
- * <p>Memory for forward + backward: qh, kh, vh, G, dq, dk, dv (B s d values each), the saved states P_c
- * (B ceil(s/C) dk dv values), and per head one C x C block and one dk x dv state: O(s d + (s/C) d^2) per head,
- * nothing of size s x s or s x dk x dv.
+ * <p>Memory for forward + backward: qh, kh, vh, G, dq, dk, dv (B s d values each), the saved blocks (B s C
+ * values), the saved states P_c (B ceil(s/C) dk dv values), and per head one C x C block and one dk x dv state:
+ * O(s d + s C + (s/C) d^2) per head, nothing of size s x s or s x dk x dv.
  */
 public final class ChunkedCausalCosineAttention extends CosineAttention {
     public static final String NAME = "cosine-chunked";
@@ -101,19 +102,20 @@ public final class ChunkedCausalCosineAttention extends CosineAttention {
         INDArray out = Nd4j.createUninitialized(dt, b, s, dv);
         INDArray states = Nd4j.createUninitialized(dt, b, nc, dk, dv);
         INDArray last = Nd4j.createUninitialized(dt, b, dk, dv);
-        INDArray blocks = Nd4j.createUninitialized(dt, b, c0, c0);
+        INDArray blocks = Nd4j.createUninitialized(dt, b, nc, c0, c0);             // Q_c K_c^T ⊙ tril, kept
         RawArray q = RawArray.of(x.qh), k = RawArray.of(x.kh), v = RawArray.of(x.vh), o = RawArray.of(out);
         RawArray st = RawArray.of(states), fin = RawArray.of(last), blk = RawArray.of(blocks);
         RawArray init = s0 == null ? null : RawArray.of(s0);
         int state = dk * dv;
         KernelThreads.forEach(b, head -> {
             long qBase = (long) head * s * dk, vBase = (long) head * s * dv;
-            long stBase = (long) head * nc * state, aBase = (long) head * c0 * c0;
+            long stBase = (long) head * nc * state;
             if (init != null) RawArray.copy(init, (long) head * state, st, stBase, state);
             else st.zero(stBase, state);
             for (int c = 0; c < nc; c++) {
                 int r0 = c * c0, len = Math.min(c0, s - r0);
                 long qc = qBase + (long) r0 * dk, vc = vBase + (long) r0 * dv, pc = stBase + (long) c * state;
+                long aBase = ((long) head * nc + c) * c0 * c0;
                 // O_c = (Q_c K_c^T ⊙ tril) V_c + Q_c P_c
                 RawArray.gemm(false, true, len, len, dk, 1, q, qc, dk, k, qc, dk, 0, blk, aBase, len);
                 zeroAboveDiagonal(blk, aBase, len);
@@ -126,7 +128,7 @@ public final class ChunkedCausalCosineAttention extends CosineAttention {
                 RawArray.gemm(true, false, dk, dv, len, 1, k, qc, dk, v, vc, dv, 1, next, pn, dv);
             }
         });
-        return new Scan(new Product(out, states), last);
+        return new Scan(new Product(out, states, blocks), last);
     }
 
     @Override
@@ -138,6 +140,7 @@ public final class ChunkedCausalCosineAttention extends CosineAttention {
         INDArray suffix = Nd4j.create(dt, b, dk, dv);   // dS starts at zero
         RawArray q = RawArray.of(x.qh), k = RawArray.of(x.kh), v = RawArray.of(x.vh), gr = RawArray.of(g);
         RawArray st = RawArray.of(product.saved()), blk = RawArray.of(blocks), dS = RawArray.of(suffix);
+        RawArray kept = RawArray.of(product.extra());
         RawArray dqR = RawArray.of(dq), dkR = RawArray.of(dkey), dvR = RawArray.of(dval);
         int state = dk * dv;
         KernelThreads.forEach(b, head -> {
@@ -153,10 +156,9 @@ public final class ChunkedCausalCosineAttention extends CosineAttention {
                 RawArray.gemm(false, true, len, dk, dv, 1, gr, vc, dv, st, pc, dv, 1, dqR, qc, dk);
                 RawArray.gemm(true, false, len, dk, len, 1, blk, aBase, len, q, qc, dk, 0, dkR, qc, dk);
                 RawArray.gemm(false, true, len, dk, dv, 1, v, vc, dv, dS, sBase, dv, 1, dkR, qc, dk);
-                // block = Q_c K_c^T ⊙ tril: dV_c = block^T G_c + K_c dS
-                RawArray.gemm(false, true, len, len, dk, 1, q, qc, dk, k, qc, dk, 0, blk, aBase, len);
-                zeroAboveDiagonal(blk, aBase, len);
-                RawArray.gemm(true, false, len, dv, len, 1, blk, aBase, len, gr, vc, dv, 0, dvR, vc, dv);
+                // The forward's block Q_c K_c^T ⊙ tril: dV_c = block^T G_c + K_c dS
+                long kBase = ((long) head * nc + c) * c0 * c0;
+                RawArray.gemm(true, false, len, dv, len, 1, kept, kBase, len, gr, vc, dv, 0, dvR, vc, dv);
                 RawArray.gemm(false, false, len, dv, dk, 1, k, qc, dk, dS, sBase, dv, 1, dvR, vc, dv);
                 // dS += Q_c^T G_c (for the chunks before this one)
                 RawArray.gemm(true, false, dk, dv, len, 1, q, qc, dk, gr, vc, dv, 1, dS, sBase, dv);

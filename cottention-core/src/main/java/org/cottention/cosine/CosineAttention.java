@@ -28,8 +28,12 @@ public abstract class CosineAttention implements Attention {
         return causal;
     }
 
-    /** The product's output (B, s, dv), and the one tensor its backward needs besides qh, kh, vh. */
-    protected record Product(INDArray output, INDArray saved) {}
+    /** The product's output (B, s, dv), and what its backward needs besides qh, kh, vh (extra may be null). */
+    protected record Product(INDArray output, INDArray saved, INDArray extra) {
+        Product(INDArray output, INDArray saved) {
+            this(output, saved, null);
+        }
+    }
 
     protected abstract Product product(CosineInputs x);
 

@@ -72,14 +72,13 @@ final class CosineInputs {
         RawArray ka = RawArray.of(kAboveEps), vs = RawArray.of(valueScale), ld = RawArray.of(logDerivative);
         KernelThreads.forEach((int) b, head -> {
             int seq = (int) (head / heads), h = (int) (head % heads);
-            double[] x = new double[BLOCK * (int) Math.max(dk, dv)];
             double[] factor = new double[BLOCK], above = new double[BLOCK], scale = new double[BLOCK];
             double[] logDer = new double[BLOCK];
             for (int t0 = 0; t0 < s; t0 += BLOCK) {
                 int rows = (int) Math.min(BLOCK, s - t0);
                 long r0 = head * s + t0;
-                normalizeBlock(q, qhR, r0, rows, (int) dk, mask[seq], t0, qf, qa, x, factor, above);
-                normalizeBlock(k, khR, r0, rows, (int) dk, mask[seq], t0, kf, ka, x, factor, above);
+                normalizeBlock(q, qhR, r0, rows, (int) dk, mask[seq], t0, qf, qa, factor, above);
+                normalizeBlock(k, khR, r0, rows, (int) dk, mask[seq], t0, kf, ka, factor, above);
                 for (int i = 0; i < rows; i++) {
                     double p = mask[seq][t0 + i], c = count[seq][t0 + i];
                     scale[i] = p / StabilizerExponent.divisor(c, m[h]);
@@ -87,10 +86,7 @@ final class CosineInputs {
                 }
                 vs.write(r0, scale, 0, rows);
                 ld.write(r0, logDer, 0, rows);
-                int w = (int) dv;
-                v.read(r0 * w, x, 0, rows * w);
-                for (int i = 0; i < rows; i++) for (int e = 0; e < w; e++) x[i * w + e] *= scale[i];
-                vhR.write(r0 * w, x, 0, rows * w);
+                v.scaleRows(vhR, r0, rows, (int) dv, scale);
             }
         });
     }
@@ -105,35 +101,19 @@ final class CosineInputs {
 
     /**
      * Rows r0 .. r0+rows of xh = x * p / max(||x||, eps); records each row's factor and whether ||x|| > eps.
-     * x, factor, above: scratch of at least rows*d, rows, rows.
+     * factor, above: scratch of at least rows.
      */
     private static void normalizeBlock(RawArray in, RawArray out, long r0, int rows, int d, double[] mask, int t0,
-                                       RawArray factorR, RawArray aboveR, double[] x, double[] factor, double[] above) {
-        in.read(r0 * d, x, 0, rows * d);
-        for (int i = 0, base = 0; i < rows; i++, base += d) {
-            double norm = Math.sqrt(dot(x, x, base, d));
-            double f = mask[t0 + i] / Math.max(norm, NORM_EPS);
-            factor[i] = f;
+                                       RawArray factorR, RawArray aboveR, double[] factor, double[] above) {
+        in.rowDots(in, r0, rows, d, factor);                  // squared norms
+        for (int i = 0; i < rows; i++) {
+            double norm = Math.sqrt(factor[i]);
+            factor[i] = mask[t0 + i] / Math.max(norm, NORM_EPS);
             above[i] = norm > NORM_EPS ? 1 : 0;
-            for (int e = base; e < base + d; e++) x[e] *= f;
         }
-        out.write(r0 * d, x, 0, rows * d);
+        in.scaleRows(out, r0, rows, d, factor);
         factorR.write(r0, factor, 0, rows);
         aboveR.write(r0, above, 0, rows);
-    }
-
-    /** sum of a[i] b[i] over [from, from+len), with four partial sums (independent chains, so it pipelines). */
-    static double dot(double[] a, double[] b, int from, int len) {
-        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        int i = from, end = from + len, end4 = from + (len & ~3);
-        for (; i < end4; i += 4) {
-            s0 += a[i] * b[i];
-            s1 += a[i + 1] * b[i + 1];
-            s2 += a[i + 2] * b[i + 2];
-            s3 += a[i + 3] * b[i + 3];
-        }
-        for (; i < end; i++) s0 += a[i] * b[i];
-        return (s0 + s1) + (s2 + s3);
     }
 
     /** (N, H, s, d) -> (B, s, d) C-ordered memory. */
@@ -165,25 +145,18 @@ final class CosineInputs {
         RawArray qf = RawArray.of(qFactor), kf = RawArray.of(kFactor), qa = RawArray.of(qAboveEps);
         RawArray ka = RawArray.of(kAboveEps), vs = RawArray.of(valueScale), ld = RawArray.of(logDerivative);
         KernelThreads.forEach(b, head -> {
-            int w = (int) dv;
-            double[] xh = new double[BLOCK * (int) Math.max(dk, dv)], g = new double[xh.length];
-            double[] f = new double[BLOCK], a = new double[BLOCK];
+            double[] f = new double[BLOCK], a = new double[BLOCK], dot = new double[BLOCK], beta = new double[BLOCK];
             double dm = 0;
             for (int t0 = 0; t0 < s; t0 += BLOCK) {
                 int rows = (int) Math.min(BLOCK, s - t0);
                 long r0 = head * s + t0;
-                normalizeBlockBackward(qhR, dqR, qf, qa, r0, rows, (int) dk, xh, g, f, a);
-                normalizeBlockBackward(khR, dkR, kf, ka, r0, rows, (int) dk, xh, g, f, a);
-                vhR.read(r0 * w, xh, 0, rows * w);
-                dvR.read(r0 * w, g, 0, rows * w);
+                normalizeBlockBackward(qhR, dqR, qf, qa, r0, rows, (int) dk, f, a, dot, beta);
+                normalizeBlockBackward(khR, dkR, kf, ka, r0, rows, (int) dk, f, a, dot, beta);
+                dvR.rowDots(vhR, r0, rows, (int) dv, dot);
                 vs.read(r0, f, 0, rows);
                 ld.read(r0, a, 0, rows);
-                for (int i = 0, base = 0; i < rows; i++, base += w) {
-                    dm += dot(g, xh, base, w) * a[i];
-                    double fi = f[i];
-                    for (int e = base; e < base + w; e++) g[e] *= fi;
-                }
-                dvR.write(r0 * w, g, 0, rows * w);
+                for (int i = 0; i < rows; i++) dm += dot[i] * a[i];
+                dvR.scaleRows(dvR, r0, rows, (int) dv, f);
             }
             dmPerHead[head] = dm;
         });
@@ -194,18 +167,15 @@ final class CosineInputs {
 
     /**
      * Rows r0 .. r0+rows, in place: g <- f (g - xh (xh . g) [above eps]), the backward of xh = f x with
-     * f = p / max(||x||, eps). xh, g, f, above: scratch.
+     * f = p / max(||x||, eps). f, above, proj, beta: scratch.
      */
     private static void normalizeBlockBackward(RawArray xhR, RawArray gR, RawArray factorR, RawArray aboveR, long r0,
-                                               int rows, int d, double[] xh, double[] g, double[] f, double[] above) {
-        xhR.read(r0 * d, xh, 0, rows * d);
-        gR.read(r0 * d, g, 0, rows * d);
+                                               int rows, int d, double[] f, double[] above, double[] proj,
+                                               double[] beta) {
+        xhR.rowDots(gR, r0, rows, d, proj);
         factorR.read(r0, f, 0, rows);
         aboveR.read(r0, above, 0, rows);
-        for (int i = 0, base = 0; i < rows; i++, base += d) {
-            double proj = above[i] != 0 ? dot(xh, g, base, d) : 0, fi = f[i];
-            for (int e = base; e < base + d; e++) g[e] = fi * (g[e] - xh[e] * proj);
-        }
-        gR.write(r0 * d, g, 0, rows * d);
+        for (int i = 0; i < rows; i++) beta[i] = above[i] != 0 ? -f[i] * proj[i] : 0;
+        gR.combineRows(xhR, r0, rows, d, f, beta);
     }
 }
