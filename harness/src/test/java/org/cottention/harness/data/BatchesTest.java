@@ -8,15 +8,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.cottention.harness.data.batch.ClassificationBatch;
 import org.cottention.harness.data.batch.ClassificationBatches;
-import org.cottention.harness.data.batch.LmBatch;
 import org.cottention.harness.data.batch.LmBatches;
-import org.cottention.harness.data.batch.MlmBatch;
 import org.cottention.harness.data.batch.MlmBatches;
 import org.cottention.harness.data.batch.MlmBatches.SentencePair;
 import org.cottention.harness.data.text.Document;
 import org.cottention.harness.data.text.Example;
+import org.cottention.harness.model.ClassificationBatch;
+import org.cottention.harness.model.CrossEntropy;
+import org.cottention.harness.model.LmBatch;
+import org.cottention.harness.model.MlmBatch;
 import org.cottention.harness.data.text.PretrainingText;
 import org.cottention.harness.data.tokenize.ByteTokenizer;
 import org.cottention.harness.data.tokenize.WordPieceTokenizer;
@@ -44,17 +45,17 @@ class BatchesTest {
         long candidates = 0, selected = 0, masked = 0, random = 0, kept = 0, nsp = 0, sequences = 0;
         for (int epoch = 0; epoch < 20; epoch++) {
             for (MlmBatch b : mlm.epoch(32, 1000 + epoch)) {
-                for (int i = 0; i < b.size(); i++) {
+                for (int i = 0; i < b.batch(); i++) {
                     sequences++;
-                    nsp += b.nspLabels()[i];
+                    nsp += b.nextSentence()[i];
                     for (int j = 0; j < b.length(); j++) {
-                        int label = b.labels()[i][j], id = b.inputIds()[i][j];
+                        int label = b.labels()[i][j], id = b.ids()[i][j];
                         if (b.mask()[i][j] == 0f) {
-                            assertEquals(MlmBatch.IGNORE, label);
+                            assertEquals(CrossEntropy.IGNORE, label);
                             assertEquals(t.pad, id);
                             continue;
                         }
-                        if (label == MlmBatch.IGNORE) {
+                        if (label == CrossEntropy.IGNORE) {
                             if (!t.isSpecial(id)) candidates++;
                             continue;
                         }
@@ -85,20 +86,20 @@ class BatchesTest {
         List<SentencePair> pairs = fixturePairs();
         MlmBatches off = new MlmBatches(pairs, t, MAX_LEN, false);
         MlmBatch b = off.batch(new int[] {0, 1, 2}, new SplittableRandom(1));
-        assertNull(b.nspLabels());
+        assertNull(b.nextSentence());
         for (int i = 0; i < 3; i++) {
             SentencePair p = pairs.get(i);
             int len = p.a().length + p.b().length + 3;
-            assertEquals(t.cls, b.inputIds()[i][0]);
-            assertEquals(t.sep, b.inputIds()[i][p.a().length + 1]);
-            assertEquals(t.sep, b.inputIds()[i][len - 1]);
+            assertEquals(t.cls, b.ids()[i][0]);
+            assertEquals(t.sep, b.ids()[i][p.a().length + 1]);
+            assertEquals(t.sep, b.ids()[i][len - 1]);
             for (int j = 0; j < b.length(); j++) {
                 assertEquals(j < len ? 1f : 0f, b.mask()[i][j]);
-                assertEquals(j <= p.a().length + 1 ? 0 : 1, b.tokenTypeIds()[i][j]);
+                assertEquals(j <= p.a().length + 1 ? 0 : 1, b.tokenTypes()[i][j]);
                 int original = j == 0 ? t.cls : j <= p.a().length ? p.a()[j - 1] : j == p.a().length + 1 ? t.sep
                         : j < len - 1 ? p.b()[j - p.a().length - 2] : j == len - 1 ? t.sep : t.pad;
                 int label = b.labels()[i][j];
-                assertEquals(original, label == MlmBatch.IGNORE ? (b.inputIds()[i][j] == t.mask ? -1 : b.inputIds()[i][j])
+                assertEquals(original, label == CrossEntropy.IGNORE ? (b.ids()[i][j] == t.mask ? -1 : b.ids()[i][j])
                         : label, "position " + j);
             }
         }
@@ -107,10 +108,10 @@ class BatchesTest {
     }
 
     private static void assertBatchEquals(MlmBatch x, MlmBatch y) {
-        assertArrayEquals(x.inputIds(), y.inputIds());
+        assertArrayEquals(x.ids(), y.ids());
         assertArrayEquals(x.labels(), y.labels());
-        assertArrayEquals(x.tokenTypeIds(), y.tokenTypeIds());
-        assertArrayEquals(x.nspLabels(), y.nspLabels());
+        assertArrayEquals(x.tokenTypes(), y.tokenTypes());
+        assertArrayEquals(x.nextSentence(), y.nextSentence());
     }
 
     @Test
@@ -123,12 +124,12 @@ class BatchesTest {
         ClassificationBatches cb = new ClassificationBatches(ex, t, 8);
         ClassificationBatch b = cb.batch(new int[] {0, 1, 2}, new SplittableRandom(0));
         assertArrayEquals(new int[] {1, 0, 1}, b.labels());
-        assertArrayEquals(new int[] {101, 1045, 2066, 13137, 20968, 102, 0, 0}, b.inputIds()[0]);
-        assertArrayEquals(new int[] {101, 1045, 2066, 102, 13137, 20968, 102, 0}, b.inputIds()[1]);
-        assertArrayEquals(new int[] {0, 0, 0, 0, 1, 1, 1, 0}, b.tokenTypeIds()[1]);
+        assertArrayEquals(new int[] {101, 1045, 2066, 13137, 20968, 102, 0, 0}, b.ids()[0]);
+        assertArrayEquals(new int[] {101, 1045, 2066, 102, 13137, 20968, 102, 0}, b.ids()[1]);
+        assertArrayEquals(new int[] {0, 0, 0, 0, 1, 1, 1, 0}, b.tokenTypes()[1]);
         assertArrayEquals(new float[] {1, 1, 1, 1, 1, 1, 1, 0}, b.mask()[1]);
         // longest first: A (8 pieces) loses its end until A + B fit in 8 - 3 = 5
-        assertArrayEquals(new int[] {101, 1045, 2066, 13137, 20968, 102, 1045, 102}, b.inputIds()[2]);
+        assertArrayEquals(new int[] {101, 1045, 2066, 13137, 20968, 102, 1045, 102}, b.ids()[2]);
         // dynamic padding: a batch is as long as its longest sequence
         assertEquals(6, cb.batch(new int[] {0}, new SplittableRandom(0)).length());
     }
@@ -141,10 +142,10 @@ class BatchesTest {
         assertEquals(3, lm.size());   // [1 2 3] [4 5] [6 7]
         assertEquals(7, lm.targetCount());
         LmBatch b = lm.batch(new int[] {0, 1, 2}, new SplittableRandom(0));
-        assertArrayEquals(new int[][] {{1, 2, 3}, {4, 5, eos}, {6, 7, eos}}, b.inputIds());
-        assertArrayEquals(new int[][] {{2, 3, 4}, {5, eos, eos}, {7, eos, eos}}, b.targets());
+        assertArrayEquals(new int[][] {{1, 2, 3}, {4, 5, eos}, {6, 7, eos}}, b.ids());
+        int ig = CrossEntropy.IGNORE;   // no loss where the input is padding
+        assertArrayEquals(new int[][] {{2, 3, 4}, {5, eos, ig}, {7, eos, ig}}, b.labels());
         assertArrayEquals(new float[][] {{1, 1, 1}, {1, 1, 0}, {1, 1, 0}}, b.mask());
-        assertArrayEquals(b.mask(), b.lossMask());
     }
 
     /** On real text: every token of every document is a target exactly once per epoch, and eos once per document. */
@@ -157,11 +158,11 @@ class BatchesTest {
         List<Integer> widths = new ArrayList<>();
         for (LmBatch b : lm.epoch(16, 3)) {
             widths.add(b.length());
-            for (int i = 0; i < b.size(); i++) {
+            for (int i = 0; i < b.batch(); i++) {
                 for (int j = 0; j < b.length(); j++) {
-                    if (b.lossMask()[i][j] == 0f) continue;
+                    if (b.labels()[i][j] == CrossEntropy.IGNORE) continue;
                     targets++;
-                    if (b.targets()[i][j] == t.endOfText()) eosTargets++;
+                    if (b.labels()[i][j] == t.endOfText()) eosTargets++;
                 }
             }
         }

@@ -1,5 +1,7 @@
 package org.cottention.harness.data.batch;
 
+import org.cottention.harness.model.ClassificationBatch;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;

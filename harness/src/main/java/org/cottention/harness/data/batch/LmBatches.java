@@ -1,5 +1,8 @@
 package org.cottention.harness.data.batch;
 
+import org.cottention.harness.model.CrossEntropy;
+import org.cottention.harness.model.LmBatch;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -65,18 +68,17 @@ public final class LmBatches extends Batches<LmBatch> {
             real[i] = Math.min(window, docs.get(windowDoc[w]).length - windowStart[w]);
             s = Math.max(s, real[i]);
         }
-        int[][] inputs = filled(n, s, endOfText), targetIds = filled(n, s, endOfText);
-        float[][] mask = new float[n][s], lossMask = new float[n][s];
+        int[][] inputs = filled(n, s, endOfText), labels = filled(n, s, CrossEntropy.IGNORE);
+        float[][] mask = new float[n][s];
         for (int i = 0; i < n; i++) {
             int[] d = docs.get(windowDoc[indices[i]]);
             int start = windowStart[indices[i]];
             for (int j = 0; j < real[i]; j++) {
                 inputs[i][j] = d[start + j];
-                targetIds[i][j] = start + j + 1 < d.length ? d[start + j + 1] : endOfText;
+                labels[i][j] = start + j + 1 < d.length ? d[start + j + 1] : endOfText;
                 mask[i][j] = 1f;
-                lossMask[i][j] = 1f;
             }
         }
-        return new LmBatch(inputs, mask, targetIds, lossMask);
+        return new LmBatch(inputs, mask, labels);
     }
 }

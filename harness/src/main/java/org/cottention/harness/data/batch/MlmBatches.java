@@ -1,5 +1,8 @@
 package org.cottention.harness.data.batch;
 
+import org.cottention.harness.model.CrossEntropy;
+import org.cottention.harness.model.MlmBatch;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -79,7 +82,7 @@ public final class MlmBatches extends Batches<MlmBatch> {
             seqs.add(seq);
         }
         int s = maxLength(seqs);
-        int[][] ids = filled(n, s, tok.pad), types = filled(n, s, 1), labels = filled(n, s, MlmBatch.IGNORE);
+        int[][] ids = filled(n, s, tok.pad), types = filled(n, s, 1), labels = filled(n, s, CrossEntropy.IGNORE);
         float[][] mask = new float[n][s];
         for (int i = 0; i < n; i++) {
             int[] seq = seqs.get(i);
