@@ -99,7 +99,7 @@ public final class AttentionScalingExperiment implements Experiment {
     }
 
     @Override
-    public List<Map<String, Object>> run(RunConfig c, Profile profile, PrintStream log) {
+    public List<Map<String, Object>> run(RunConfig c, Profile profile, Path out, PrintStream log) {
         String kind = c.get("kind"), mode = c.get("mode"), pass = c.get("pass");
         int s = c.getInt("length"), dim = c.getInt("dim"), heads = c.getInt("heads"), d = dim / heads;
         boolean causal = mode.equals("causal"), backward = pass.equals("forward+backward");

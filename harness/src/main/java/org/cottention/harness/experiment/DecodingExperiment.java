@@ -67,7 +67,7 @@ public final class DecodingExperiment implements Experiment {
     }
 
     @Override
-    public List<Map<String, Object>> run(RunConfig c, Profile profile, PrintStream log) {
+    public List<Map<String, Object>> run(RunConfig c, Profile profile, Path out, PrintStream log) {
         String kind = c.get("kind");
         int tokens = c.getInt("tokens"), dim = c.getInt("dim"), heads = c.getInt("heads"), every = c.getInt("every");
         int d = dim / heads;

@@ -22,8 +22,11 @@ public interface Experiment {
 
     List<RunConfig> configs(Profile profile);
 
-    /** Runs one configuration in this JVM and returns its rows (column -> value). */
-    List<Map<String, Object>> run(RunConfig config, Profile profile, PrintStream log) throws Exception;
+    /**
+     * Runs one configuration in this JVM and returns its rows (column -> value). out: the results folder (files
+     * that outlive the run, such as checkpoints, go to {@link Experiments#workDir}).
+     */
+    List<Map<String, Object>> run(RunConfig config, Profile profile, Path out, PrintStream log) throws Exception;
 
     /** Plots (PNG) next to the table, from the merged rows; may be a no-op. */
     default void report(Profile profile, Path dir, List<Map<String, String>> rows) throws Exception {}

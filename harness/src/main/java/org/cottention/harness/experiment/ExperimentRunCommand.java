@@ -37,7 +37,7 @@ public final class ExperimentRunCommand {
                 .orElseThrow(() -> new CliException("experiment-run: " + e.name() + " has no configuration '" + key
                         + "' in profile " + profile.label()));
         Path dir = Path.of(a.required("out"));
-        List<Map<String, Object>> rows = e.run(config, profile, out);
+        List<Map<String, Object>> rows = e.run(config, profile, dir, out);
         Experiments.writeRows(Experiments.rowsFile(dir, e, config), e, config, profile, a.get("backend", "cpu"), rows);
         return 0;
     }

@@ -22,7 +22,8 @@ public final class Experiments {
             "implementation", "backend", "shape", "dtype", "seed", "profile", "status");
 
     public static List<Experiment> all() {
-        return List.of(new AttentionScalingExperiment(), new DecodingExperiment());
+        return List.of(new AttentionScalingExperiment(), new DecodingExperiment(), new BertExperiment(),
+                new GptExperiment(), new StabiliserExperiment());
     }
 
     public static Optional<Experiment> find(String name) {
@@ -43,6 +44,11 @@ public final class Experiments {
     /** Where one configuration's rows live: out/.runs/experiment/key.csv. */
     public static Path rowsFile(Path out, Experiment e, RunConfig c) {
         return out.resolve(".runs").resolve(e.name()).resolve(c.key() + ".csv");
+    }
+
+    /** Files an experiment's configurations share (checkpoints, curves): out/.runs/experiment/work. */
+    public static Path workDir(Path out, Experiment e) {
+        return out.resolve(".runs").resolve(e.name()).resolve("work");
     }
 
     public static Path logFile(Path out, Experiment e, RunConfig c) {

@@ -96,6 +96,20 @@ public final class Plots {
                 .sorted((a, b) -> Double.compare(a[0], b[0])).toList();
     }
 
+    /** Training loss against step of several runs, read from the curve.csv each run keeps in work/RUN/. */
+    static void curves(Path file, String title, Path work, List<String> runs) throws IOException {
+        Map<String, List<double[]>> series = new LinkedHashMap<>();
+        for (String run : runs) {
+            Path csv = work.resolve(run).resolve("curve.csv");
+            if (!java.nio.file.Files.isRegularFile(csv)) continue;
+            List<Map<String, String>> rows = Experiments.readCsv(csv);
+            series.put(run + " (train)", points(rows, r -> true, "step", "train_loss"));
+            series.put(run + " (held-out)", points(rows, r -> !r.get("eval_loss").isEmpty()
+                    && !r.get("eval_loss").equals("NaN"), "step", "eval_loss"));
+        }
+        lines(file, title, null, "step", "loss", false, false, series);
+    }
+
     static void scaling(Path dir, List<Map<String, String>> rows) throws IOException {
         Map<String, String> sweepAxis = Map.of("length", "sequence length s", "dim", "model dimension",
                 "heads", "heads");
