@@ -31,6 +31,11 @@ public interface Experiment {
     /** Plots (PNG) next to the table, from the merged rows; may be a no-op. */
     default void report(Profile profile, Path dir, List<Map<String, String>> rows) throws Exception {}
 
+    /** Whether the table has rows of both attentions (the results check requires them then). */
+    default boolean comparesAttentions() {
+        return true;
+    }
+
     /** This experiment's section of results/PROFILE/README.md: Markdown tables, plot links, paper figures. */
     String markdown(Profile profile, List<Map<String, String>> rows);
 }

@@ -43,7 +43,7 @@ final class ReportWriter {
                     .append(rows.size()).append(" rows).\n\n");
             sb.append(e.markdown(profile, rows)).append('\n');
         }
-        List<Claims.Claim> claims = Claims.evaluate(dir);
+        List<Claims.Claim> claims = Claims.evaluate(dir, profile);
         Claims.write(dir, claims);
         sb.append("## claims\n\nOne row per claim of the paper (paper-spec §10), from the tables above; also in ")
                 .append("[`claims.csv`](claims.csv).\n\n").append(Claims.markdown(claims)).append('\n');

@@ -31,6 +31,11 @@ public final class StabiliserExperiment implements Experiment {
     }
 
     @Override
+    public boolean comparesAttentions() {
+        return false;   // m exists only in cosine models
+    }
+
+    @Override
     public List<String> columns() {
         return List.of("source_run", "step", "parameter", "layer", "head", "m", "sigma_m", "initial_sigma_m", "change");
     }

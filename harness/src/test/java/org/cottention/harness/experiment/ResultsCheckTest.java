@@ -23,7 +23,7 @@ class ResultsCheckTest {
             Experiments.writeRows(dir.resolve(e.name() + ".csv"), e, c, Profile.SMOKE, "cpu",
                     List.of(row(e, "cosine", 1.5), row(e, "softmax", 2.5)));
         }
-        Claims.write(dir, Claims.evaluate(dir));
+        Claims.write(dir, Claims.evaluate(dir, Profile.SMOKE));
         Files.writeString(dir.resolve("README.md"), "x");
         assertEquals(List.of(), ResultsCheck.check(dir));
 
@@ -34,6 +34,7 @@ class ResultsCheckTest {
         List<String> problems = ResultsCheck.check(dir);
         assertTrue(problems.stream().anyMatch(p -> p.contains("expected both cosine and softmax")), problems.toString());
         assertTrue(problems.stream().anyMatch(p -> p.contains("expected > 0")), problems.toString());
+        assertTrue(problems.stream().noneMatch(p -> p.contains("is NaN")), "NaN is written as an empty cell");
         Files.delete(dir.resolve("claims.csv"));
         assertTrue(ResultsCheck.check(dir).stream().anyMatch(p -> p.contains("claims.csv: missing")));
     }
