@@ -31,6 +31,14 @@ public interface Experiment {
     /** Plots (PNG) next to the table, from the merged rows; may be a no-op. */
     default void report(Profile profile, Path dir, List<Map<String, String>> rows) throws Exception {}
 
+    /**
+     * Extra JVM flags for this experiment's child JVMs. The model experiments cap the Java heap: an uncapped heap
+     * grows with garbage up to a quarter of RAM and would dominate the peak-RSS figures.
+     */
+    default List<String> jvmArgs() {
+        return List.of();
+    }
+
     /** Whether the table has rows of both attentions (the results check requires them then). */
     default boolean comparesAttentions() {
         return true;

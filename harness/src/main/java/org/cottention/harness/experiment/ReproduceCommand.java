@@ -113,6 +113,7 @@ public final class ReproduceCommand {
         for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             if (!arg.startsWith("-agentlib") && !arg.startsWith("-javaagent")) cmd.add(arg);
         }
+        cmd.addAll(e.jvmArgs());
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(Main.class.getName());
