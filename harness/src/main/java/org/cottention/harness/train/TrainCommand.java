@@ -173,9 +173,16 @@ public final class TrainCommand {
             throw new CliException("train: " + e.getMessage());
         }
         out.printf("done: %d steps, last training loss %.4f, held-out loss %.4f (perplexity %.3f, accuracy %.4f), "
-                        + "median %.0f tokens/s, peak RSS %.1f MB, %s%n",
+                        + "%s, peak RSS %.1f MB, %s%n",
                 o.steps(), o.lastLoss(), o.heldOutLoss(), Math.exp(o.heldOutLoss()), o.heldOutAccuracy(),
-                o.medianTokensPerSecond(), o.peakRssBytes() / 1048576.0, threadsText());
+                Double.isNaN(o.medianTokensPerSecond()) ? "no timed steps"
+                        : String.format("median %.0f tokens/s", o.medianTokensPerSecond()),
+                o.peakRssBytes() / 1048576.0, threadsText());
+        double[] sigma = Trainer.stabilizerSummary(model);
+        if (!Double.isNaN(sigma[1])) {
+            out.printf("stabiliser sigma(m) over %d heads x %d layers: min %.4f, mean %.4f, max %.4f (initial %.4f)%n",
+                    heads, layers, sigma[0], sigma[1], sigma[2], 1 / (1 + Math.exp(-config.initialM())));
+        }
         if (curve != null) out.println("curve: " + curve);
         if (checkpoint != null) out.println("checkpoint: " + checkpoint);
         return 0;

@@ -9,9 +9,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.cottention.api.Nd;
 import org.cottention.harness.io.AtomicFiles;
 import org.cottention.harness.model.Loss;
 import org.cottention.harness.model.Model;
+import org.cottention.harness.model.Parameter;
 import org.cottention.harness.model.Pass;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -69,7 +71,7 @@ public final class Trainer<B> {
                           double medianTokensPerSecond, long peakRssBytes, long rssBytes, List<String> curve) {}
 
     static final String[] COLUMNS = {"step", "lr", "train_loss", "train_main_loss", "train_accuracy", "grad_norm",
-        "eval_loss", "eval_accuracy", "eval_perplexity", "tokens_per_s", "rss_mb", "peak_rss_mb", "jvm_heap_mb", "elapsed_s"};
+        "eval_loss", "eval_accuracy", "eval_perplexity", "tokens_per_s", "rss_mb", "peak_rss_mb", "jvm_heap_mb", "elapsed_s", "sigma_m_mean"};
 
     private final Model<B> model;
     private final BatchSource<B> source;
@@ -139,6 +141,13 @@ public final class Trainer<B> {
                     start * settings.accumulation());
         }
         long end = stopAfter >= settings.steps() - start ? settings.steps() : start + Math.max(0, stopAfter);
+        if (start >= settings.steps()) {
+            out.printf("the checkpoint is at the final step %d: nothing to train; evaluating it%n", start);
+            double[] e = heldOut == null || heldOut.isEmpty() ? new double[] {Double.NaN, Double.NaN} : evaluate();
+            String[] last = curve.get(curve.size() - 1).split(",", -1);
+            return new Outcome(start, Double.parseDouble(last[2]), e[0], e[1], Double.NaN, ProcessMemory.peakRssBytes(),
+                    ProcessMemory.rssBytes(), curve);
+        }
         List<Double> speeds = new ArrayList<>();
         double lastLoss = Double.NaN, evalLoss = Double.NaN, evalAccuracy = Double.NaN;
         long runStart = System.nanoTime();
@@ -191,7 +200,7 @@ public final class Trainer<B> {
             curve.add(String.join(",", Long.toString(done), fmt(lr), fmt(loss), fmt(main),
                     fmt(count == 0 ? Double.NaN : (double) correct / count), fmt(gradNorm), evalLossText, evalAccText,
                     pplText, String.format("%.1f", tokensPerSecond), mb(rss), mb(peak), mb(Runtime.getRuntime().totalMemory()),
-                    String.format("%.2f", elapsed)));
+                    String.format("%.2f", elapsed), fmt(stabilizerSummary(model)[1])));
             if (done % settings.logEvery() == 0 || last || done == end) {
                 out.printf("step %d/%d  loss %.4f  lr %.3g  |g| %.3g  %.0f tok/s  rss %s MB  peak %s MB%s%n", done,
                         settings.steps(), loss, lr, gradNorm, tokensPerSecond, mb(rss), mb(peak),
@@ -207,6 +216,26 @@ public final class Trainer<B> {
         double median = median(speeds);
         return new Outcome(end, lastLoss, evalLoss, evalAccuracy, median, ProcessMemory.peakRssBytes(),
                 ProcessMemory.rssBytes(), curve);
+    }
+
+    /**
+     * {min, mean, max} of sigma(m) over every head of every layer (the exponent of cosine attention's divisor,
+     * 0.622 at init); NaN for a model without m (softmax).
+     */
+    public static double[] stabilizerSummary(Model<?> model) {
+        double min = Double.POSITIVE_INFINITY, max = Double.NEGATIVE_INFINITY, sum = 0;
+        long count = 0;
+        for (Parameter p : model.parameters().list()) {
+            if (!p.name().endsWith(".m")) continue;
+            for (double m : Nd.toDoubles(p.value())) {
+                double s = 1 / (1 + Math.exp(-m));
+                min = Math.min(min, s);
+                max = Math.max(max, s);
+                sum += s;
+                count++;
+            }
+        }
+        return count == 0 ? new double[] {Double.NaN, Double.NaN, Double.NaN} : new double[] {min, sum / count, max};
     }
 
     /** Mean held-out main loss (weighted by predictions) and accuracy. */
@@ -241,7 +270,7 @@ public final class Trainer<B> {
     private static double lastElapsed(List<String> curve) {
         if (curve.size() < 2) return 0;
         String[] f = curve.get(curve.size() - 1).split(",", -1);
-        return Double.parseDouble(f[f.length - 1]);
+        return Double.parseDouble(f[java.util.Arrays.asList(COLUMNS).indexOf("elapsed_s")]);
     }
 
     static double median(List<Double> xs) {

@@ -48,6 +48,7 @@ class TrainCommandTest {
         assertTrue(r.out().contains("cosine attention (cosine-chunked)"), r.out());
         assertTrue(r.out().contains("threads: ND4J 1, OpenMP 1, OpenBLAS 1"), r.out());
         assertTrue(r.out().contains("done: 4 steps"), r.out());
+        assertTrue(r.out().contains("stabiliser sigma(m) over 2 heads x 1 layers"), r.out());
         List<String> curve = Files.readAllLines(dir.resolve("curve.csv"));
         assertEquals(5, curve.size());
         assertTrue(curve.get(0).startsWith("step,lr,train_loss"));
@@ -56,6 +57,8 @@ class TrainCommandTest {
         Run again = run(withFlag(args, "--resume").toArray(String[]::new));
         assertEquals(0, again.code(), again.err());
         assertTrue(again.out().contains("resumed from"), again.out());
+        assertTrue(again.out().contains("nothing to train"), again.out());
+        assertFalse(again.out().contains("NaN"), again.out());
 
         List<String> changed = withFlag(args, "--resume");
         changed.set(changed.indexOf("--steps") + 1, "6");
