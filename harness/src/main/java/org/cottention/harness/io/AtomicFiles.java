@@ -18,7 +18,7 @@ public final class AtomicFiles {
     public static void write(Path file, byte[] content) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+        Path tmp = temporary(dir, file.getFileName().toString());
         try {
             Files.write(tmp, content);
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -40,7 +40,7 @@ public final class AtomicFiles {
         Map<Path, Path> staged = new LinkedHashMap<>();
         try {
             for (Map.Entry<String, byte[]> e : files.entrySet()) {
-                Path tmp = Files.createTempFile(dir, "." + e.getKey(), ".tmp");
+                Path tmp = temporary(dir, e.getKey());
                 staged.put(tmp, dir.resolve(e.getKey()));
                 Files.write(tmp, e.getValue());
             }
@@ -50,5 +50,19 @@ public final class AtomicFiles {
         } finally {
             for (Path tmp : staged.keySet()) Files.deleteIfExists(tmp);
         }
+    }
+
+    /**
+     * A hidden temporary file next to the target, readable by everyone as a normally created file would be
+     * (createTempFile alone makes it 0600, and the rename keeps that).
+     */
+    private static Path temporary(Path dir, String name) throws IOException {
+        Path tmp = Files.createTempFile(dir, "." + name, ".tmp");
+        try {
+            Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system: keep the default
+        }
+        return tmp;
     }
 }
