@@ -18,17 +18,28 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public abstract class RawArray {
 
+    /**
+     * Java NIO buffers index with an int and hold at most 2 GiB, so the memory is seen through buffers of
+     * 2^SEGMENT_BITS elements each (512 MiB of floats): arrays of any size work, and the bulk reads and writes of
+     * the row operations split where they cross a segment boundary.
+     */
+    static final int SEGMENT_BITS = 27;
+
     /** Wraps x, which must be C-ordered and contiguous (see {@link #contiguous}). */
     public static RawArray of(INDArray x) {
+        return of(x, SEGMENT_BITS);
+    }
+
+    /** As {@link #of(INDArray)} with segments of 2^segmentBits elements (small ones let tests cross boundaries). */
+    static RawArray of(INDArray x, int segmentBits) {
         if (!isContiguous(x)) {
             throw new IllegalArgumentException("RawArray needs a C-ordered contiguous array, got " + x.shapeInfoToString());
         }
         long n = x.length();
-        if (n > Integer.MAX_VALUE) throw new IllegalArgumentException("array too large for one buffer: " + n);
         Pointer base = x.data().addressPointer();
         // data() of a view is itself offset: its addressPointer() is the first element of x, so no x.offset() here.
-        if (x.dataType() == DataType.FLOAT) return new F32(new FloatPointer(base), (int) n);
-        if (x.dataType() == DataType.DOUBLE) return new F64(new DoublePointer(base), (int) n);
+        if (x.dataType() == DataType.FLOAT) return new F32(new FloatPointer(base), n, segmentBits);
+        if (x.dataType() == DataType.DOUBLE) return new F64(new DoublePointer(base), n, segmentBits);
         throw new IllegalArgumentException("FLOAT or DOUBLE expected, got " + x.dataType());
     }
 
@@ -113,11 +124,43 @@ public abstract class RawArray {
     private static final class F32 extends RawArray {
         private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[256]);
         private final FloatPointer base;
-        private final FloatBuffer buffer;
+        private final FloatBuffer[] segments;
+        private final int bits, mask;
 
-        F32(FloatPointer base, int n) {
+        F32(FloatPointer base, long n, int bits) {
             this.base = base;
-            this.buffer = new FloatPointer(base).limit(n).asBuffer();
+            this.bits = bits;
+            this.mask = (1 << bits) - 1;
+            this.segments = new FloatBuffer[(int) ((n + mask) >>> bits)];
+            for (int i = 0; i < segments.length; i++) {
+                long from = (long) i << bits;
+                // A pointer at the segment's first element, position 0 (JavaCPP's asBuffer() is off by one element
+                // from a non-zero position).
+                FloatPointer at = base.getPointer(from);
+                segments[i] = at.limit(Math.min(n - from, 1L << bits)).asBuffer();
+            }
+        }
+
+        /** dst[dstOff .. dstOff+n) = this[offset .. offset+n), segment by segment. */
+        private void bulkGet(long offset, float[] dst, int dstOff, int n) {
+            while (n > 0) {
+                int at = (int) (offset & mask), len = Math.min(n, mask + 1 - at);
+                segments[(int) (offset >>> bits)].get(at, dst, dstOff, len);
+                offset += len;
+                dstOff += len;
+                n -= len;
+            }
+        }
+
+        /** this[offset .. offset+n) = src[srcOff .. srcOff+n), segment by segment. */
+        private void bulkPut(long offset, float[] src, int srcOff, int n) {
+            while (n > 0) {
+                int at = (int) (offset & mask), len = Math.min(n, mask + 1 - at);
+                segments[(int) (offset >>> bits)].put(at, src, srcOff, len);
+                offset += len;
+                srcOff += len;
+                n -= len;
+            }
         }
 
         FloatPointer at(long offset) {
@@ -136,12 +179,12 @@ public abstract class RawArray {
 
         @Override
         public double get(long i) {
-            return buffer.get((int) i);
+            return segments[(int) (i >>> bits)].get((int) (i & mask));
         }
 
         @Override
         public void set(long i, double v) {
-            buffer.put((int) i, (float) v);
+            segments[(int) (i >>> bits)].put((int) (i & mask), (float) v);
         }
 
         private static float[] scratch(int n) {
@@ -153,7 +196,7 @@ public abstract class RawArray {
         @Override
         public void read(long offset, double[] dst, int dstOff, int n) {
             float[] s = scratch(n);
-            buffer.get((int) offset, s, 0, n);
+            bulkGet(offset, s, 0, n);
             for (int i = 0; i < n; i++) dst[dstOff + i] = s[i];
         }
 
@@ -161,7 +204,7 @@ public abstract class RawArray {
         public void write(long offset, double[] src, int srcOff, int n) {
             float[] s = scratch(n);
             for (int i = 0; i < n; i++) s[i] = (float) src[srcOff + i];
-            buffer.put((int) offset, s, 0, n);
+            bulkPut(offset, s, 0, n);
         }
 
         @Override
@@ -169,7 +212,7 @@ public abstract class RawArray {
             if (n > ZEROS.length) {
                 Pointer.memset(super.bytesAt(offset), 0, n * Float.BYTES);
             } else if (n > 0) {
-                buffer.put((int) offset, ZEROS, 0, (int) n);  // no JNI call for the short runs of a masked block
+                bulkPut(offset, ZEROS, 0, (int) n); // no JNI call for the short runs of a masked block
             }
         }
 
@@ -185,10 +228,11 @@ public abstract class RawArray {
 
         @Override
         public void rowDots(RawArray other, long r0, int rows, int d, double[] out) {
-            int n = rows * d, at = (int) (r0 * d);
+            int n = rows * d;
+            long at = r0 * d;
             float[] a = rowScratch(0, n), b = rowScratch(1, n);
-            buffer.get(at, a, 0, n);
-            ((F32) other).buffer.get(at, b, 0, n);
+            bulkGet(at, a, 0, n);
+            ((F32) other).bulkGet(at, b, 0, n);
             for (int i = 0, base = 0; i < rows; i++, base += d) {
                 double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
                 int e = base, end = base + d, end4 = base + (d & ~3);
@@ -205,37 +249,71 @@ public abstract class RawArray {
 
         @Override
         public void scaleRows(RawArray dst, long r0, int rows, int d, double[] factor) {
-            int n = rows * d, at = (int) (r0 * d);
+            int n = rows * d;
+            long at = r0 * d;
             float[] a = rowScratch(0, n);
-            buffer.get(at, a, 0, n);
+            bulkGet(at, a, 0, n);
             for (int i = 0, base = 0; i < rows; i++, base += d) {
                 float f = (float) factor[i];
                 for (int e = base; e < base + d; e++) a[e] *= f;
             }
-            ((F32) dst).buffer.put(at, a, 0, n);
+            ((F32) dst).bulkPut(at, a, 0, n);
         }
 
         @Override
         public void combineRows(RawArray x, long r0, int rows, int d, double[] alpha, double[] beta) {
-            int n = rows * d, at = (int) (r0 * d);
+            int n = rows * d;
+            long at = r0 * d;
             float[] y = rowScratch(0, n), b = rowScratch(1, n);
-            buffer.get(at, y, 0, n);
-            ((F32) x).buffer.get(at, b, 0, n);
+            bulkGet(at, y, 0, n);
+            ((F32) x).bulkGet(at, b, 0, n);
             for (int i = 0, base = 0; i < rows; i++, base += d) {
                 double al = alpha[i], be = beta[i];
                 for (int e = base; e < base + d; e++) y[e] = (float) (al * y[e] + be * b[e]);
             }
-            buffer.put(at, y, 0, n);
+            bulkPut(at, y, 0, n);
         }
     }
 
     private static final class F64 extends RawArray {
         private final DoublePointer base;
-        private final DoubleBuffer buffer;
+        private final DoubleBuffer[] segments;
+        private final int bits, mask;
 
-        F64(DoublePointer base, int n) {
+        F64(DoublePointer base, long n, int bits) {
             this.base = base;
-            this.buffer = new DoublePointer(base).limit(n).asBuffer();
+            this.bits = bits;
+            this.mask = (1 << bits) - 1;
+            this.segments = new DoubleBuffer[(int) ((n + mask) >>> bits)];
+            for (int i = 0; i < segments.length; i++) {
+                long from = (long) i << bits;
+                // A pointer at the segment's first element, position 0 (JavaCPP's asBuffer() is off by one element
+                // from a non-zero position).
+                DoublePointer at = base.getPointer(from);
+                segments[i] = at.limit(Math.min(n - from, 1L << bits)).asBuffer();
+            }
+        }
+
+        /** dst[dstOff .. dstOff+n) = this[offset .. offset+n), segment by segment. */
+        private void bulkGet(long offset, double[] dst, int dstOff, int n) {
+            while (n > 0) {
+                int at = (int) (offset & mask), len = Math.min(n, mask + 1 - at);
+                segments[(int) (offset >>> bits)].get(at, dst, dstOff, len);
+                offset += len;
+                dstOff += len;
+                n -= len;
+            }
+        }
+
+        /** this[offset .. offset+n) = src[srcOff .. srcOff+n), segment by segment. */
+        private void bulkPut(long offset, double[] src, int srcOff, int n) {
+            while (n > 0) {
+                int at = (int) (offset & mask), len = Math.min(n, mask + 1 - at);
+                segments[(int) (offset >>> bits)].put(at, src, srcOff, len);
+                offset += len;
+                srcOff += len;
+                n -= len;
+            }
         }
 
         DoublePointer at(long offset) {
@@ -254,22 +332,22 @@ public abstract class RawArray {
 
         @Override
         public double get(long i) {
-            return buffer.get((int) i);
+            return segments[(int) (i >>> bits)].get((int) (i & mask));
         }
 
         @Override
         public void set(long i, double v) {
-            buffer.put((int) i, v);
+            segments[(int) (i >>> bits)].put((int) (i & mask), v);
         }
 
         @Override
         public void read(long offset, double[] dst, int dstOff, int n) {
-            buffer.get((int) offset, dst, dstOff, n);
+            bulkGet(offset, dst, dstOff, n);
         }
 
         @Override
         public void write(long offset, double[] src, int srcOff, int n) {
-            buffer.put((int) offset, src, srcOff, n);
+            bulkPut(offset, src, srcOff, n);
         }
 
         @Override
@@ -277,7 +355,7 @@ public abstract class RawArray {
             if (n > ZEROS.length) {
                 Pointer.memset(super.bytesAt(offset), 0, n * Double.BYTES);
             } else if (n > 0) {
-                buffer.put((int) offset, ZEROS, 0, (int) n);
+                bulkPut(offset, ZEROS, 0, (int) n);
             }
         }
 
@@ -293,10 +371,11 @@ public abstract class RawArray {
 
         @Override
         public void rowDots(RawArray other, long r0, int rows, int d, double[] out) {
-            int n = rows * d, at = (int) (r0 * d);
+            int n = rows * d;
+            long at = r0 * d;
             double[] a = rowScratch(0, n), b = rowScratch(1, n);
-            buffer.get(at, a, 0, n);
-            ((F64) other).buffer.get(at, b, 0, n);
+            bulkGet(at, a, 0, n);
+            ((F64) other).bulkGet(at, b, 0, n);
             for (int i = 0, base = 0; i < rows; i++, base += d) {
                 double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
                 int e = base, end = base + d, end4 = base + (d & ~3);
@@ -313,27 +392,29 @@ public abstract class RawArray {
 
         @Override
         public void scaleRows(RawArray dst, long r0, int rows, int d, double[] factor) {
-            int n = rows * d, at = (int) (r0 * d);
+            int n = rows * d;
+            long at = r0 * d;
             double[] a = rowScratch(0, n);
-            buffer.get(at, a, 0, n);
+            bulkGet(at, a, 0, n);
             for (int i = 0, base = 0; i < rows; i++, base += d) {
                 double f = factor[i];
                 for (int e = base; e < base + d; e++) a[e] *= f;
             }
-            ((F64) dst).buffer.put(at, a, 0, n);
+            ((F64) dst).bulkPut(at, a, 0, n);
         }
 
         @Override
         public void combineRows(RawArray x, long r0, int rows, int d, double[] alpha, double[] beta) {
-            int n = rows * d, at = (int) (r0 * d);
+            int n = rows * d;
+            long at = r0 * d;
             double[] y = rowScratch(0, n), b = rowScratch(1, n);
-            buffer.get(at, y, 0, n);
-            ((F64) x).buffer.get(at, b, 0, n);
+            bulkGet(at, y, 0, n);
+            ((F64) x).bulkGet(at, b, 0, n);
             for (int i = 0, base = 0; i < rows; i++, base += d) {
                 double al = alpha[i], be = beta[i];
                 for (int e = base; e < base + d; e++) y[e] = al * y[e] + be * b[e];
             }
-            buffer.put(at, y, 0, n);
+            bulkPut(at, y, 0, n);
         }
     }
 }

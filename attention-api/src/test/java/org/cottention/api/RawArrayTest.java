@@ -52,4 +52,39 @@ class RawArrayTest {
             assertTrue(expected.equalsWithEps(c.get(NDArrayIndex.point(1)), 1e-5), dt.toString());
         }
     }
+
+    /**
+     * Arrays beyond 2 GiB are seen through several NIO buffers (a default-profile softmax at s = 8192 holds 4 GiB of
+     * probabilities). With segments of 8 elements every access below crosses boundaries and must read and write
+     * exactly what one whole-array buffer does.
+     */
+    @Test
+    void segmentedAccessMatchesWholeArrayAccess() {
+        for (DataType dt : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+            Nd4j.getRandom().setSeed(5);
+            INDArray x1 = Nd4j.rand(dt, 7, 5), x2 = x1.dup(), y1 = Nd4j.rand(dt, 7, 5), y2 = y1.dup();
+            RawArray whole = RawArray.of(x1), seg = RawArray.of(x2, 3), wy = RawArray.of(y1), sy = RawArray.of(y2, 3);
+            for (long i = 0; i < 35; i++) assertEquals(whole.get(i), seg.get(i));
+            double[] a = new double[35], b = new double[35];
+            whole.read(3, a, 0, 29);
+            seg.read(3, b, 0, 29);
+            assertArrayEquals(a, b);
+            double[] dotsA = new double[4], dotsB = new double[4];
+            whole.rowDots(wy, 1, 4, 5, dotsA);
+            seg.rowDots(sy, 1, 4, 5, dotsB);
+            assertArrayEquals(dotsA, dotsB);
+            double[] f = {2, -1, 0.5, 3}, g = {1, 1, -2, 0.25};
+            whole.scaleRows(whole, 2, 4, 5, f);
+            seg.scaleRows(seg, 2, 4, 5, f);
+            whole.combineRows(wy, 0, 4, 5, f, g);
+            seg.combineRows(sy, 0, 4, 5, f, g);
+            whole.write(6, new double[] {9, 8, 7, 6, 5}, 0, 5);
+            seg.write(6, new double[] {9, 8, 7, 6, 5}, 0, 5);
+            whole.zero(13, 6);
+            seg.zero(13, 6);
+            whole.set(33, 4);
+            seg.set(33, 4);
+            assertArrayEquals(Nd.toDoubles(x1), Nd.toDoubles(x2), dt.toString());
+        }
+    }
 }
