@@ -3,6 +3,7 @@ package org.cottention.harness.train;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.cottention.harness.data.batch.MlmBatches;
 import org.cottention.harness.model.CrossEntropy;
 import org.cottention.harness.model.MlmBatch;
 import org.cottention.harness.model.Pass;
@@ -11,12 +12,10 @@ import org.cottention.harness.model.Pass;
  * BERT pre-training batches from a byte stream, in the reference's format (paper-spec §8.1) on byte-level text:
  * [CLS] A [SEP] B [SEP] [PAD]..., A and B windows of random length (so batches carry padding); with probability
  * 0.5 B is the text that follows A (NSP label 0), else a window from elsewhere (label 1); token type 0 up to the
- * first [SEP], 1 after. MLM: each non-special real token with probability 0.15 becomes a target; of those 80% ->
- * [MASK], 10% -> a random byte, 10% unchanged; labels IGNORE elsewhere.
+ * first [SEP], 1 after. MLM: BERT's rule on the bytes ({@link MlmBatches#maskPosition}; a random byte as the
+ * random token); labels IGNORE elsewhere.
  */
 public final class MlmPairs implements BatchSource<MlmBatch> {
-    public static final double MASK_PROBABILITY = 0.15;
-
     private final int[] tokens;
     private final int batch, length;
     private final boolean nextSentence;
@@ -72,13 +71,9 @@ public final class MlmPairs implements BatchSource<MlmBatch> {
             }
             for (int j = t; j < length; j++) ids[i][j] = ByteText.PAD;
             for (int j = 0; j < t; j++) {
-                int id = ids[i][j];
-                if (id >= 256 || rng.nextDouble() >= MASK_PROBABILITY) continue;
-                labels[i][j] = id;
-                labelled++;
-                double r = rng.nextDouble();
-                if (r < 0.8) ids[i][j] = ByteText.MASK;
-                else if (r < 0.9) ids[i][j] = rng.nextInt(256);
+                if (ids[i][j] < 256 && MlmBatches.maskPosition(ids[i], labels[i], j, rng, ByteText.MASK, r -> r.nextInt(256))) {
+                    labelled++;
+                }
             }
         }
         if (labelled == 0) {                                         // every batch predicts at least one token

@@ -6,6 +6,7 @@ import org.cottention.harness.model.MlmBatch;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.ToIntFunction;
 import org.cottention.harness.data.text.Document;
 import org.cottention.harness.data.text.Sentences;
 import org.cottention.harness.data.tokenize.WordPieceTokenizer;
@@ -90,14 +91,26 @@ public final class MlmBatches extends Batches<MlmBatch> {
                 mask[i][j] = 1f;
                 if (j <= firstSep[i]) types[i][j] = 0;
                 ids[i][j] = seq[j];
-                if (tok.isSpecial(seq[j]) || rng.nextDouble() >= SELECT) continue;
-                labels[i][j] = seq[j];
-                double r = rng.nextDouble();
-                if (r < TO_MASK) ids[i][j] = tok.mask;
-                else if (r < TO_MASK + TO_RANDOM) ids[i][j] = randomNonSpecial(rng);
+                if (!tok.isSpecial(seq[j])) maskPosition(ids[i], labels[i], j, rng, tok.mask, this::randomNonSpecial);
             }
         }
         return new MlmBatch(ids, types, mask, labels, nspLabels);
+    }
+
+    /**
+     * BERT's masking rule at position j of one sequence (paper-spec §8.1), for a token the caller has found not
+     * special: with probability SELECT it becomes a target (labels[j] = its id) and is replaced by [MASK] (TO_MASK),
+     * a random token (TO_RANDOM) or kept. The random draws come in this order on every path. Returns whether the
+     * position became a target. Every MLM batch builder masks through here.
+     */
+    public static boolean maskPosition(int[] ids, int[] labels, int j, SplittableRandom rng, int maskId,
+                                       ToIntFunction<SplittableRandom> randomToken) {
+        if (rng.nextDouble() >= SELECT) return false;
+        labels[j] = ids[j];
+        double r = rng.nextDouble();
+        if (r < TO_MASK) ids[j] = maskId;
+        else if (r < TO_MASK + TO_RANDOM) ids[j] = randomToken.applyAsInt(rng);
+        return true;
     }
 
     private int randomNonSpecial(SplittableRandom rng) {
