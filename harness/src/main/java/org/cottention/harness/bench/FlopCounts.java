@@ -8,10 +8,10 @@ import org.cottention.cosine.ChunkedCausalCosineAttention;
  * <ul>
  * <li>Quadratic attention (softmax, and the quadratic / reference cosine forms), the FlashAttention convention:
  *     forward 4 N H s^2 d, halved when causal; backward 2.5x forward.</li>
- * <li>Chunked causal cosine (chunk C), the dense products it performs per head without its recomputation:
- *     forward 2 s C (dk + dv) + 4 s dk dv (the full C x C blocks of Q K^T and A V, the chunk states K^T V and
- *     the inter-chunk Q P); backward 4 s C (dk + dv) + 8 s dk dv. The backward also recomputes Q K^T per chunk
- *     (2 s C dk), which is not counted.</li>
+ * <li>Chunked causal cosine (chunk C), every dense product it performs per head: forward
+ *     2 s C (dk + dv) + 4 s dk dv (the full C x C blocks of Q K^T and A V, the chunk states K^T V and the
+ *     inter-chunk Q P); backward 4 s C (dk + dv) + 8 s dk dv (G V^T, its products with K and Q, the kept
+ *     blocks with G, and four state products). The forward keeps its blocks, so nothing is recomputed.</li>
  * <li>Bidirectional cosine, linear order: forward 4 s dk dv, backward 8 s dk dv per head.</li>
  * <li>One decoding step per head: cosine 4 dk dv (state update and read-out); softmax 4 p d at position p.</li>
  * </ul>
