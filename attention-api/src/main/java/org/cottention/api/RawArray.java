@@ -1,5 +1,6 @@
 package org.cottention.api;
 
+import java.nio.Buffer;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import org.bytedeco.javacpp.BytePointer;
@@ -41,6 +42,39 @@ public abstract class RawArray {
         if (x.dataType() == DataType.FLOAT) return new F32(new FloatPointer(base), n, segmentBits);
         if (x.dataType() == DataType.DOUBLE) return new F64(new DoublePointer(base), n, segmentBits);
         throw new IllegalArgumentException("FLOAT or DOUBLE expected, got " + x.dataType());
+    }
+
+    /** The memory as NIO buffers of 2^bits elements each (the last one shorter). */
+    private final Buffer[] segments;
+    private final int bits, mask;
+
+    /** first: a pointer at element 0 of the n elements; segments of 2^bits elements. */
+    private RawArray(Pointer first, long n, int bits) {
+        this.bits = bits;
+        this.mask = (1 << bits) - 1;
+        this.segments = new Buffer[(int) ((n + mask) >>> bits)];
+        for (int i = 0; i < segments.length; i++) {
+            long from = (long) i << bits;
+            // A pointer at the segment's first element, position 0 (JavaCPP's asBuffer() is off by one element from
+            // a non-zero position); its asBuffer() is the FloatBuffer or DoubleBuffer of the pointer's type.
+            Pointer at = first.getPointer(from);
+            segments[i] = at.limit(Math.min(n - from, 1L << bits)).asBuffer();
+        }
+    }
+
+    /** The segment that holds element i. */
+    final Buffer segment(long i) {
+        return segments[(int) (i >>> bits)];
+    }
+
+    /** Element i's index within its segment. */
+    final int within(long i) {
+        return (int) (i & mask);
+    }
+
+    /** How many of the n elements from offset on lie in offset's segment. */
+    final int run(long offset, int n) {
+        return Math.min(n, mask + 1 - within(offset));
     }
 
     /** A C-ordered contiguous version of x: x itself when it already is one. */
@@ -124,42 +158,29 @@ public abstract class RawArray {
     private static final class F32 extends RawArray {
         private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[256]);
         private final FloatPointer base;
-        private final FloatBuffer[] segments;
-        private final int bits, mask;
 
         F32(FloatPointer base, long n, int bits) {
+            super(base, n, bits);
             this.base = base;
-            this.bits = bits;
-            this.mask = (1 << bits) - 1;
-            this.segments = new FloatBuffer[(int) ((n + mask) >>> bits)];
-            for (int i = 0; i < segments.length; i++) {
-                long from = (long) i << bits;
-                // A pointer at the segment's first element, position 0 (JavaCPP's asBuffer() is off by one element
-                // from a non-zero position).
-                FloatPointer at = base.getPointer(from);
-                segments[i] = at.limit(Math.min(n - from, 1L << bits)).asBuffer();
-            }
+        }
+
+        private FloatBuffer seg(long i) {
+            return (FloatBuffer) segment(i);
         }
 
         /** dst[dstOff .. dstOff+n) = this[offset .. offset+n), segment by segment. */
         private void bulkGet(long offset, float[] dst, int dstOff, int n) {
-            while (n > 0) {
-                int at = (int) (offset & mask), len = Math.min(n, mask + 1 - at);
-                segments[(int) (offset >>> bits)].get(at, dst, dstOff, len);
-                offset += len;
-                dstOff += len;
-                n -= len;
+            for (int len; n > 0; offset += len, dstOff += len, n -= len) {
+                len = run(offset, n);
+                seg(offset).get(within(offset), dst, dstOff, len);
             }
         }
 
         /** this[offset .. offset+n) = src[srcOff .. srcOff+n), segment by segment. */
         private void bulkPut(long offset, float[] src, int srcOff, int n) {
-            while (n > 0) {
-                int at = (int) (offset & mask), len = Math.min(n, mask + 1 - at);
-                segments[(int) (offset >>> bits)].put(at, src, srcOff, len);
-                offset += len;
-                srcOff += len;
-                n -= len;
+            for (int len; n > 0; offset += len, srcOff += len, n -= len) {
+                len = run(offset, n);
+                seg(offset).put(within(offset), src, srcOff, len);
             }
         }
 
@@ -179,12 +200,12 @@ public abstract class RawArray {
 
         @Override
         public double get(long i) {
-            return segments[(int) (i >>> bits)].get((int) (i & mask));
+            return seg(i).get(within(i));
         }
 
         @Override
         public void set(long i, double v) {
-            segments[(int) (i >>> bits)].put((int) (i & mask), (float) v);
+            seg(i).put(within(i), (float) v);
         }
 
         private static float[] scratch(int n) {
@@ -277,42 +298,29 @@ public abstract class RawArray {
 
     private static final class F64 extends RawArray {
         private final DoublePointer base;
-        private final DoubleBuffer[] segments;
-        private final int bits, mask;
 
         F64(DoublePointer base, long n, int bits) {
+            super(base, n, bits);
             this.base = base;
-            this.bits = bits;
-            this.mask = (1 << bits) - 1;
-            this.segments = new DoubleBuffer[(int) ((n + mask) >>> bits)];
-            for (int i = 0; i < segments.length; i++) {
-                long from = (long) i << bits;
-                // A pointer at the segment's first element, position 0 (JavaCPP's asBuffer() is off by one element
-                // from a non-zero position).
-                DoublePointer at = base.getPointer(from);
-                segments[i] = at.limit(Math.min(n - from, 1L << bits)).asBuffer();
-            }
+        }
+
+        private DoubleBuffer seg(long i) {
+            return (DoubleBuffer) segment(i);
         }
 
         /** dst[dstOff .. dstOff+n) = this[offset .. offset+n), segment by segment. */
         private void bulkGet(long offset, double[] dst, int dstOff, int n) {
-            while (n > 0) {
-                int at = (int) (offset & mask), len = Math.min(n, mask + 1 - at);
-                segments[(int) (offset >>> bits)].get(at, dst, dstOff, len);
-                offset += len;
-                dstOff += len;
-                n -= len;
+            for (int len; n > 0; offset += len, dstOff += len, n -= len) {
+                len = run(offset, n);
+                seg(offset).get(within(offset), dst, dstOff, len);
             }
         }
 
         /** this[offset .. offset+n) = src[srcOff .. srcOff+n), segment by segment. */
         private void bulkPut(long offset, double[] src, int srcOff, int n) {
-            while (n > 0) {
-                int at = (int) (offset & mask), len = Math.min(n, mask + 1 - at);
-                segments[(int) (offset >>> bits)].put(at, src, srcOff, len);
-                offset += len;
-                srcOff += len;
-                n -= len;
+            for (int len; n > 0; offset += len, srcOff += len, n -= len) {
+                len = run(offset, n);
+                seg(offset).put(within(offset), src, srcOff, len);
             }
         }
 
@@ -332,12 +340,12 @@ public abstract class RawArray {
 
         @Override
         public double get(long i) {
-            return segments[(int) (i >>> bits)].get((int) (i & mask));
+            return seg(i).get(within(i));
         }
 
         @Override
         public void set(long i, double v) {
-            segments[(int) (i >>> bits)].put((int) (i & mask), v);
+            seg(i).put(within(i), v);
         }
 
         @Override

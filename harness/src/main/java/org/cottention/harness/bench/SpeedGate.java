@@ -6,6 +6,7 @@ import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -174,7 +175,7 @@ public final class SpeedGate {
         printSpread(all, out);
         Map<String, double[]> median = new LinkedHashMap<>();
         all.forEach((k, v) -> {
-            List<double[]> sorted = v.stream().sorted(java.util.Comparator.comparingDouble(x -> x[0])).toList();
+            List<double[]> sorted = v.stream().sorted(Comparator.comparingDouble(x -> x[0])).toList();
             double[] m = sorted.get(sorted.size() / 2).clone();
             for (double[] x : v) m[1] = Math.max(m[1], x[1]);
             median.put(k, m);

@@ -320,7 +320,7 @@ final class Claims {
         String ev = String.format(Locale.ROOT, "our chunked kernel vs the float64 reference (itself checked by finite "
                 + "differences), %d cases with padding, s not a multiple of C, d = 7 and 64: worst relative error "
                 + "%.1e over output, dq, dk, dv, dm (the CUDA kernel: checked the same way by scripts/gpu-check.sh on a "
-                + "GPU, %s)", cases, worst, java.nio.file.Files.isDirectory(java.nio.file.Path.of("results", "gpu"))
+                + "GPU, %s)", cases, worst, Files.isDirectory(Path.of("results", "gpu"))
                 ? "see results/gpu" : "not yet run on one");
         return new Claim(9, claim, paper, ev, worst < 1e-10 ? "held" : "did not hold");
     }

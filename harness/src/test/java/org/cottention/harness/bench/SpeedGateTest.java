@@ -1,6 +1,7 @@
 package org.cottention.harness.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -25,7 +26,7 @@ class SpeedGateTest {
 
     @Test
     void aMissingBaselineSaysHowToCreateIt(@TempDir Path dir) {
-        IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
+        IOException e = assertThrows(IOException.class,
                 () -> SpeedGate.readBaseline(dir.resolve("none.csv")));
         assertTrue(e.getMessage().contains("--update-baseline"), e.getMessage());
     }
