@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVRecord;
+import org.cottention.harness.cli.CliException;
 import org.cottention.harness.results.CsvTable;
 
 /**
@@ -141,8 +142,8 @@ public final class SpeedGate {
             out.println("gate: baseline written to " + baselineFile + " (" + head.size() + " configurations)");
             return 0;
         }
+        Map<String, CSVRecord> base = readBaseline(baselineFile);  // before measuring: a missing file fails at once
         Map<String, double[]> head = measure(repeat);
-        Map<String, CSVRecord> base = readBaseline(baselineFile);
         boolean failed = false;
         out.printf(Locale.ROOT, "gate: time / GEMM probe (same fork), threshold +%.0f %%; allocation per op must not grow%n",
                 THRESHOLD * 100);
@@ -185,7 +186,8 @@ public final class SpeedGate {
 
     static Map<String, CSVRecord> readBaseline(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {
-            throw new IOException(file + ": no gate baseline; create it with ./cottention bench --gate --update-baseline");
+            throw new CliException("bench: " + file + ": no gate baseline there; pass --baseline FILE, or create it with "
+                    + "./cottention bench --gate --update-baseline");
         }
         Map<String, CSVRecord> out = new LinkedHashMap<>();
         try (Reader r = Files.newBufferedReader(file)) {

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.cottention.harness.cli.CliException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,7 +27,7 @@ class SpeedGateTest {
 
     @Test
     void aMissingBaselineSaysHowToCreateIt(@TempDir Path dir) {
-        IOException e = assertThrows(IOException.class,
+        CliException e = assertThrows(CliException.class,
                 () -> SpeedGate.readBaseline(dir.resolve("none.csv")));
         assertTrue(e.getMessage().contains("--update-baseline"), e.getMessage());
     }
