@@ -73,7 +73,8 @@ public final class BenchRunner {
         return out;
     }
 
-    private static String[] forkJvmArgs() {
+    /** The JVM flags of every benchmark fork (the launcher's, for the forks JMH starts). */
+    static String[] forkJvmArgs() {
         List<String> args = new ArrayList<>();
         // As the launcher: JavaCPP's default native-memory cap is derived from -Xmx; the arrays are not.
         args.add("-Dorg.bytedeco.javacpp.maxbytes=0");

@@ -6,7 +6,6 @@ import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -14,36 +13,43 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVRecord;
-import org.cottention.harness.cli.CliException;
-import org.cottention.harness.results.CsvTable;
+import org.cottention.harness.io.AtomicFiles;
 
 /**
- * The CI regression gate on kernel speed. A few representative configurations run under JMH; each median time
- * is divided by the GEMM probe measured in the same fork (so a slower or busier machine does not read as a
- * regression) and compared with the committed baseline. The gate fails when a normalised time exceeds the
- * baseline by more than {@link #THRESHOLD}, or when an operation allocates more bytes than the baseline's.
+ * The CI regression gate on kernel speed, measured side by side. A reference commit (bench/gate-reference) is
+ * built from git next to the working tree (see {@link ReferenceBuild}); a few representative configurations run
+ * under JMH for both builds in the same gate run, in alternating forks (reference, head, then head, reference),
+ * and each build keeps its fastest fork per configuration. The gate fails when the head's time exceeds the
+ * reference's by more than its configuration's threshold, or when an operation allocates more bytes than the
+ * reference's.
+ *
+ * <p>Comparing with numbers committed from an earlier day does not work on these shared machines: on
+ * 2026-11-30 the unchanged code read up to 2.1x a committed baseline, even divided by a GEMM probe measured in
+ * the same fork (docs/bench.md, "Why side by side").
  */
 public final class SpeedGate {
     private SpeedGate() {}
 
-    public static final String DEFAULT_BASELINE = "bench/gate-baseline.csv";
+    /** The file naming the reference commit (relative to the repository root). */
+    public static final String DEFAULT_REFERENCE_FILE = "bench/gate-reference";
     /**
-     * Allowed growth of a normalised time over the baseline, justified by the run-to-run spread measured on this
-     * machine kind (docs/bench.md, "Gate noise"): the baseline is the median of {@link #BASELINE_RUNS} runs; an
-     * unchanged run read at most 1.26x it, and no configuration's normalised time ranged wider than 1.49x across
-     * sessions. A kernel run twice (--repeat 2) read 1.64x to 2.10x, so +50 % separates the two on these shapes.
+     * Allowed growth of the head's time over the reference's in the same run, for the attention operations:
+     * identical code read at most 1.21x itself, and a kernel run twice at least 1.70x (docs/bench.md, "Gate noise").
      */
     public static final double THRESHOLD = 0.5;
-    /** Runs whose per-configuration median becomes the baseline (one run alone may be a fast or slow one). */
-    static final int BASELINE_RUNS = 3;
+    /**
+     * The same for the decoding steps (about 1 ms each, their forks vary more): identical code read up to 1.36x
+     * itself, so these catch only gross regressions (a step that grows with the position reads far above 2x).
+     */
+    public static final double DECODE_THRESHOLD = 1.0;
     /** Allocation per operation is deterministic; 1 % slack covers alignment rounding. */
     public static final double ALLOCATION_SLACK = 0.01;
     static final BenchRunner.Budget BUDGET = new BenchRunner.Budget(3, 6, 0.5);
-    /** JMH forks per configuration; the least disturbed one counts. */
-    static final int FORKS = 2;
+    /** Rounds; each runs every configuration once per build, the order of the builds alternating. */
+    static final int ROUNDS = 2;
 
-    /** One gate configuration: a benchmark method and its parameters. */
-    record Config(String include, Map<String, String> params) {
+    /** One gate configuration: a benchmark method, its parameters, and the allowed growth of its time. */
+    record Config(String include, Map<String, String> params, double threshold) {
         String key() {
             StringBuilder sb = new StringBuilder(include.replace("\\.", ".").replace("$", ""));
             // "repeat" (the test-only slowdown) is not part of the key: a slowed run is compared with the same entry.
@@ -58,143 +64,156 @@ public final class SpeedGate {
         String r = Integer.toString(repeat);
         List<Config> c = new ArrayList<>();
         c.add(new Config("AttentionBenchmark\\.forwardBackward$", Map.of("impl", "cosine-chunked", "causal", "true",
-                "length", "2048", "heads", "8", "dim", "64", "chunk", "64", "repeat", r)));
+                "length", "2048", "heads", "8", "dim", "64", "chunk", "64", "repeat", r), THRESHOLD));
         c.add(new Config("AttentionBenchmark\\.forwardBackward$", Map.of("impl", "cosine-linear", "causal", "false",
-                "length", "2048", "heads", "8", "dim", "64", "repeat", r)));
+                "length", "2048", "heads", "8", "dim", "64", "repeat", r), THRESHOLD));
         c.add(new Config("AttentionBenchmark\\.forwardBackward$", Map.of("impl", "softmax-materialized", "causal",
-                "true", "length", "512", "heads", "8", "dim", "64", "repeat", r)));
-        c.add(new Config("DecodeBenchmark\\.step$", Map.of("kind", "cosine", "position", "1024")));
-        c.add(new Config("DecodeBenchmark\\.step$", Map.of("kind", "softmax", "position", "1024")));
+                "true", "length", "512", "heads", "8", "dim", "64", "repeat", r), THRESHOLD));
+        c.add(new Config("DecodeBenchmark\\.step$", Map.of("kind", "cosine", "position", "1024"), DECODE_THRESHOLD));
+        c.add(new Config("DecodeBenchmark\\.step$", Map.of("kind", "softmax", "position", "1024"), DECODE_THRESHOLD));
         return c;
     }
 
+    /** A build whose benchmarks the gate runs: its label, the class path of its JMH run, and the slowdown. */
+    record Side(String label, String classPath, int repeat) {}
+
+    /** One configuration of one build: the median time of its fastest fork, and bytes allocated per operation. */
+    record Timing(double medianMs, double allocBytes) {
+        Timing faster(Timing other) {
+            return other == null || medianMs <= other.medianMs ? this : other;
+        }
+    }
+
     /**
-     * Runs the gate's configurations once: key -> {normalised time, alloc bytes, median ms, gemm ms}. Each
-     * configuration runs in {@link #FORKS} JMH forks and keeps the fork with the smallest normalised time: the
-     * spread between forks (JIT decisions, memory layout, a neighbour on the host) only ever slows a fork down.
+     * Runs every configuration for both builds, {@link #ROUNDS} times in alternating order; returns key ->
+     * {reference, head}, each the fastest fork (interference from JIT decisions, memory layout or a neighbour on
+     * the host only ever slows a fork down).
      */
-    static Map<String, double[]> measure(int repeat) throws Exception {
-        Map<String, double[]> head = new LinkedHashMap<>();
-        for (Config c : configs(repeat)) {
-            Map<String, List<String>> params = new LinkedHashMap<>();
-            c.params().forEach((k, v) -> params.put(k, List.of(v)));
-            for (int fork = 0; fork < FORKS; fork++) {
-                for (BenchRunner.Measurement m : BenchRunner.run(c.include(), params, BUDGET, null)) {
-                    double[] v = {m.medianMs() / m.gemmMs(), m.allocMiB() * 1024 * 1024, m.medianMs(), m.gemmMs()};
-                    head.merge(c.key(), v, (a, b) -> a[0] <= b[0] ? a : b);
+    static Map<String, Timing[]> measure(Side reference, Side head, Path scratch, PrintStream out) throws Exception {
+        Map<String, Timing[]> best = new LinkedHashMap<>();
+        List<Config> refConfigs = configs(reference.repeat()), headConfigs = configs(head.repeat());
+        for (int round = 0; round < ROUNDS; round++) {
+            for (int i = 0; i < refConfigs.size(); i++) {
+                Timing[] pair = best.computeIfAbsent(refConfigs.get(i).key(), k -> new Timing[2]);
+                for (int j = 0; j < 2; j++) {
+                    int side = (round % 2 == 0) == (j == 0) ? 0 : 1;     // round 1: reference first; round 2: head first
+                    Side s = side == 0 ? reference : head;
+                    Config c = side == 0 ? refConfigs.get(i) : headConfigs.get(i);
+                    Timing t = runFork(s, c, scratch.resolve("gate-" + round + "-" + i + "-" + side + ".csv"));
+                    out.printf(Locale.ROOT, "gate: round %d/%d  %-9s %8.3f ms  %s%n", round + 1, ROUNDS, s.label(),
+                            t.medianMs(), c.key());
+                    pair[side] = t.faster(pair[side]);
                 }
             }
         }
-        return head;
+        return best;
     }
 
-    /** Runs the configurations `runs` times, nothing changed: key -> one measurement per run. */
-    static Map<String, List<double[]>> repeatedly(int runs, String label, PrintStream out) throws Exception {
-        Map<String, List<double[]>> all = new LinkedHashMap<>();
-        for (int r = 0; r < runs; r++) {
-            out.printf("gate %s: run %d/%d%n", label, r + 1, runs);
-            measure(1).forEach((k, v) -> all.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
+    /** One JMH fork of one configuration, through JMH's own command line on the build's class path. */
+    static Timing runFork(Side side, Config c, Path csv) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", side.classPath(), "org.openjdk.jmh.Main", c.include()));
+        c.params().forEach((k, v) -> cmd.addAll(List.of("-p", k + "=" + v)));
+        String ms = (long) (BUDGET.seconds() * 1000) + "ms";
+        cmd.addAll(List.of("-f", "1", "-wi", Integer.toString(BUDGET.warmups()), "-i", Integer.toString(BUDGET.iterations()),
+                "-w", ms, "-r", ms, "-foe", "true", "-prof", BenchProfiler.class.getName(),
+                "-jvmArgsAppend", String.join(" ", BenchRunner.forkJvmArgs()), "-rf", "csv", "-rff", csv.toString(),
+                "-v", "SILENT"));
+        ReferenceBuild.Result r = ReferenceBuild.exec(Path.of("."), cmd, 600);
+        if (r.code() != 0 || !Files.isRegularFile(csv)) {
+            throw new IllegalStateException("gate: the " + side.label() + " benchmark " + c.key() + " failed (exit "
+                    + r.code() + "):\n" + r.tail());
         }
-        return all;
+        return readJmhCsv(csv);
     }
 
-    /** Prints, per configuration, min / median / max of the normalised times and max/median; returns the worst. */
-    static double printSpread(Map<String, List<double[]>> all, PrintStream out) {
-        double worst = 1;
-        out.printf(Locale.ROOT, "  %-100s %9s %9s %9s %8s%n", "configuration", "min", "median", "max", "max/med");
-        for (Map.Entry<String, List<double[]>> e : all.entrySet()) {
-            List<Double> xs = e.getValue().stream().map(v -> v[0]).sorted().toList();
-            double median = xs.get(xs.size() / 2), spread = xs.get(xs.size() - 1) / median;
-            worst = Math.max(worst, spread);
-            out.printf(Locale.ROOT, "  %-100s %9.4f %9.4f %9.4f %8.3f%n", e.getKey(), xs.get(0), median,
-                    xs.get(xs.size() - 1), spread);
+    /** From JMH's CSV result of one sample-time benchmark: the median (its p0.50 row) and the allocation row. */
+    static Timing readJmhCsv(Path csv) throws IOException {
+        double median = Double.NaN, alloc = -1;
+        try (Reader r = Files.newBufferedReader(csv)) {
+            for (CSVRecord rec : CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get().parse(r)) {
+                String name = rec.get("Benchmark");
+                if (name.endsWith(":p0.50")) median = Double.parseDouble(rec.get("Score"));
+                if (name.endsWith(":" + BenchProfiler.ALLOCATED)) alloc = Double.parseDouble(rec.get("Score")) * 1024 * 1024;
+            }
         }
-        out.printf(Locale.ROOT, "gate: worst max/median over %d unchanged runs: %.3f (threshold: 1 + %.2f)%n",
-                all.values().iterator().next().size(), worst, THRESHOLD);
-        return worst;
+        if (Double.isNaN(median)) throw new IllegalStateException("gate: " + csv + " has no p0.50 row (not a sample-time run?)");
+        return new Timing(median, alloc);
     }
 
     /**
-     * Runs the gate's configurations {@code runs} times with nothing changed and prints the spread of the
-     * normalised times: the run-to-run noise the threshold must stay above.
+     * The gate: the working tree (this JVM's class path) against the reference commit. Returns the exit code:
+     * 0 passed, 1 a configuration is slower beyond the threshold or allocates more.
      */
-    public static int noise(int runs, PrintStream out) throws Exception {
-        printSpread(repeatedly(runs, "noise", out), out);
-        return 0;
-    }
-
-    /** Returns the exit code: 0 pass (or baseline written), 1 regression. */
-    public static int run(Path baselineFile, boolean update, int repeat, PrintStream out) throws Exception {
-        if (update) {
-            Map<String, double[]> head = medianOfRuns(BASELINE_RUNS, out);
-            // CsvTable appends the provenance columns (commit, machine, threads, ...) to every row.
-            CsvTable t = new CsvTable(List.of("key", "normalized_time", "alloc_bytes_per_op", "median_ms", "gemm_ms"));
-            head.forEach((k, v) -> {
-                Map<String, Object> row = new LinkedHashMap<>();
-                row.put("key", k);
-                row.put("normalized_time", v[0]);
-                row.put("alloc_bytes_per_op", (long) v[1]);
-                row.put("median_ms", v[2]);
-                row.put("gemm_ms", v[3]);
-                t.add(row);
-            });
-            t.write(baselineFile);
-            out.println("gate: baseline written to " + baselineFile + " (" + head.size() + " configurations)");
-            return 0;
-        }
-        Map<String, CSVRecord> base = readBaseline(baselineFile);  // before measuring: a missing file fails at once
-        Map<String, double[]> head = measure(repeat);
+    public static int run(String referenceCommit, int repeat, PrintStream out) throws Exception {
+        Path root = ReferenceBuild.root();
+        String commitish = referenceCommit != null ? referenceCommit
+                : ReferenceBuild.readCommitFile(root.resolve(DEFAULT_REFERENCE_FILE));
+        String commit = ReferenceBuild.resolve(root, commitish);    // before building: an unknown commit fails at once
+        Side reference = new Side("reference", ReferenceBuild.classPath(root, commit, out), 1);
+        Side head = new Side("head", System.getProperty("java.class.path"), repeat);
+        out.printf("gate: head (working tree) against reference %s, %d rounds%n", commit.substring(0, 12), ROUNDS);
+        Map<String, Timing[]> t = measure(reference, head, scratch(root), out);
         boolean failed = false;
-        out.printf(Locale.ROOT, "gate: time / GEMM probe (same fork), threshold +%.0f %%; allocation per op must not grow%n",
-                THRESHOLD * 100);
-        out.printf(Locale.ROOT, "  %-100s %9s %9s %7s %12s %12s  %s%n", "configuration", "base", "head", "ratio",
-                "base alloc", "head alloc", "verdict");
-        for (Map.Entry<String, double[]> e : head.entrySet()) {
-            CSVRecord b = base.get(e.getKey());
-            if (b == null) {
-                out.printf("  %-100s  no baseline entry: run ./cottention bench --gate --update-baseline%n", e.getKey());
-                failed = true;
-                continue;
-            }
-            double baseNorm = Double.parseDouble(b.get("normalized_time"));
-            double baseAlloc = Double.parseDouble(b.get("alloc_bytes_per_op"));
-            double ratio = e.getValue()[0] / baseNorm;
-            boolean slow = ratio > 1 + THRESHOLD;
-            boolean alloc = e.getValue()[1] > baseAlloc * (1 + ALLOCATION_SLACK);
+        out.printf(Locale.ROOT, "gate: median ms of each build's fastest fork; allocation per op must not grow%n");
+        out.printf(Locale.ROOT, "  %-100s %9s %9s %7s %6s %12s %12s  %s%n", "configuration", "reference", "head",
+                "ratio", "limit", "ref alloc", "head alloc", "verdict");
+        for (Config c : configs(repeat)) {
+            Timing ref = t.get(c.key())[0], now = t.get(c.key())[1];
+            double ratio = now.medianMs() / ref.medianMs();
+            boolean slow = ratio > 1 + c.threshold();
+            boolean alloc = now.allocBytes() > ref.allocBytes() * (1 + ALLOCATION_SLACK);
             failed |= slow || alloc;
-            out.printf(Locale.ROOT, "  %-100s %9.4f %9.4f %7.3f %12.0f %12.0f  %s%n", e.getKey(), baseNorm,
-                    e.getValue()[0], ratio, baseAlloc, e.getValue()[1],
+            out.printf(Locale.ROOT, "  %-100s %9.3f %9.3f %7.3f %6.2f %12.0f %12.0f  %s%n", c.key(), ref.medianMs(),
+                    now.medianMs(), ratio, 1 + c.threshold(), ref.allocBytes(), now.allocBytes(),
                     slow ? "SLOWER" + (alloc ? ", ALLOCATES MORE" : "") : alloc ? "ALLOCATES MORE" : "ok");
         }
         out.println(failed ? "gate: FAILED" : "gate: passed");
         return failed ? 1 : 0;
     }
 
-    /** Per configuration, the run with the median normalised time (its alloc the largest seen); prints the spread. */
-    static Map<String, double[]> medianOfRuns(int runs, PrintStream out) throws Exception {
-        Map<String, List<double[]>> all = repeatedly(runs, "baseline", out);
-        printSpread(all, out);
-        Map<String, double[]> median = new LinkedHashMap<>();
-        all.forEach((k, v) -> {
-            List<double[]> sorted = v.stream().sorted(Comparator.comparingDouble(x -> x[0])).toList();
-            double[] m = sorted.get(sorted.size() / 2).clone();
-            for (double[] x : v) m[1] = Math.max(m[1], x[1]);
-            median.put(k, m);
-        });
-        return median;
+    /**
+     * The working tree measured against itself, {@code runs} times: the spread of the head/reference ratio of
+     * identical code, which the threshold must stay above. Prints per configuration min / median / max.
+     */
+    public static int noise(int runs, PrintStream out) throws Exception {
+        String cp = System.getProperty("java.class.path");
+        Path scratch = scratch(ReferenceBuild.root());
+        Map<String, List<Double>> ratios = new LinkedHashMap<>();
+        for (int run = 0; run < runs; run++) {
+            out.printf("gate noise: run %d/%d (the working tree against itself)%n", run + 1, runs);
+            measure(new Side("a", cp, 1), new Side("b", cp, 1), scratch, out).forEach((k, v) ->
+                    ratios.computeIfAbsent(k, x -> new ArrayList<>()).add(v[1].medianMs() / v[0].medianMs()));
+        }
+        out.printf(Locale.ROOT, "  %-100s %7s %7s %7s %8s %6s%n", "configuration (ratio b/a)", "min", "median", "max",
+                "worst", "limit");
+        for (Config c : configs(1)) {
+            List<Double> xs = ratios.get(c.key()).stream().sorted().toList();
+            double worst = Math.max(xs.get(xs.size() - 1), 1 / xs.get(0));   // either build may be the slower one
+            out.printf(Locale.ROOT, "  %-100s %7.3f %7.3f %7.3f %8.3f %6.2f%n", c.key(), xs.get(0),
+                    xs.get(xs.size() / 2), xs.get(xs.size() - 1), worst, 1 + c.threshold());
+        }
+        return 0;
     }
 
-    static Map<String, CSVRecord> readBaseline(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) {
-            throw new CliException("bench: " + file + ": no gate baseline there; pass --baseline FILE, or create it with "
-                    + "./cottention bench --gate --update-baseline");
-        }
-        Map<String, CSVRecord> out = new LinkedHashMap<>();
-        try (Reader r = Files.newBufferedReader(file)) {
-            for (CSVRecord rec : CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get().parse(r)) {
-                out.put(rec.get("key"), rec);
-            }
-        }
-        return out;
+    /** Writes the reference file naming commitish's full hash (the gate then compares against that commit). */
+    public static int setReference(String commitish, PrintStream out) throws Exception {
+        Path root = ReferenceBuild.root();
+        String commit = ReferenceBuild.resolve(root, commitish);
+        Path file = root.resolve(DEFAULT_REFERENCE_FILE);
+        AtomicFiles.writeString(file, """
+                # The commit the CI speed gate (./cottention bench --gate) measures the working tree against, side by
+                # side in the same run. Change it on purpose, with ./cottention bench --gate --set-reference COMMIT
+                # (docs/bench.md).
+                %s
+                """.formatted(commit));
+        out.println("gate: reference set to " + commit + " in " + file);
+        return 0;
+    }
+
+    private static Path scratch(Path root) throws IOException {
+        Path dir = root.resolve("target/gate-runs");
+        Files.createDirectories(dir);
+        return dir;
     }
 }

@@ -22,41 +22,40 @@ import org.cottention.harness.results.Progress;
 /**
  * {@code ./cottention bench}: the JMH grid over every attention implementation (forward, forward + backward,
  * decoding step, GEMM probe), written to results/bench/*.csv with FLOP counts, GFLOP/s and share of the GEMM
- * ceiling; or, with --gate, the CI regression gate against a committed baseline.
+ * ceiling; or, with --gate, the CI regression gate: the working tree against a reference commit, side by side.
  */
 public final class BenchCommand {
     private BenchCommand() {}
 
     static final String USAGE = """
             usage: ./cottention bench [--quick] [--only attention,decode,gemm] [--out DIR]
-                   ./cottention bench --gate [--baseline FILE] [--update-baseline] [--repeat N] [--noise N]
+                   ./cottention bench --gate [--reference COMMIT] [--repeat N]
+                   ./cottention bench --gate --set-reference COMMIT | --noise N
 
               Runs the JMH benchmarks (one fork per configuration; median of sampled times) and writes
               DIR/attention.csv, decode.csv, gemm.csv, targets.csv and JMH's JSON (DIR defaults to results/bench).
               --quick uses 2 warm-up + 3 measured iterations of 0.5 s instead of 3 + 5 of 1 s.
-              --gate runs the CI subset, divides each time by the GEMM probe measured in the same fork, and fails
-              (exit 1) when one regresses beyond the threshold or allocates more than the baseline
-              (bench/gate-baseline.csv). --update-baseline rewrites that file on purpose. --repeat N runs each
-              attention operation N times (a deliberately slowed kernel, to see the gate fail).
-              --gate --noise N runs the gate's configurations N times unchanged and prints their spread
-              (how the threshold was chosen).
+              --gate runs the CI subset for the working tree and for a reference commit side by side, in
+              alternating JMH forks of the same run (the reference, named in bench/gate-reference or by
+              --reference, is built from git into target/gate-reference/), and fails (exit 1) when the working
+              tree is slower beyond the threshold or allocates more. --set-reference COMMIT rewrites
+              bench/gate-reference on purpose. --repeat N runs each attention operation of the working tree N
+              times (a deliberately slowed kernel, to see the gate fail). --noise N measures the working tree
+              against itself N times and prints the spread of the ratios (how the threshold was chosen).
               Threads: OMP_NUM_THREADS (ND4J, OpenBLAS and the kernels), reported in every row.
             """;
 
     public static int run(String[] argv, PrintStream out) throws Exception {
-        Args a = Args.parse("bench", argv, Set.of("only", "out", "baseline", "repeat", "noise"),
-                Set.of("quick", "gate", "update-baseline", "help"));
+        Args a = Args.parse("bench", argv, Set.of("only", "out", "reference", "set-reference", "repeat", "noise"),
+                Set.of("quick", "gate", "help"));
         if (a.has("help")) {
             out.print(USAGE);
             return 0;
         }
-        if (a.has("gate") && a.has("noise")) return SpeedGate.noise(a.positiveInt("noise", 5), out);
-        if (a.has("gate")) {
-            int repeat = a.positiveInt("repeat", 1);
-            Path baseline = Path.of(a.get("baseline", SpeedGate.DEFAULT_BASELINE));
-            return SpeedGate.run(baseline, a.has("update-baseline"), repeat, out);
-        }
-        for (String f : new String[] {"baseline", "repeat", "update-baseline", "noise"}) {
+        if (a.has("gate") && a.has("noise")) return SpeedGate.noise(a.positiveInt("noise", 3), out);
+        if (a.has("gate") && a.has("set-reference")) return SpeedGate.setReference(a.get("set-reference", "HEAD"), out);
+        if (a.has("gate")) return SpeedGate.run(a.get("reference", null), a.positiveInt("repeat", 1), out);
+        for (String f : new String[] {"reference", "set-reference", "repeat", "noise"}) {
             if (a.has(f)) throw new CliException("bench: --" + f + " applies to --gate only");
         }
         Budget budget = a.has("quick") ? Budget.QUICK : Budget.FULL;

@@ -14,9 +14,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The gate's bookkeeping (the timing itself runs in .ci/run, not in unit tests). */
 class SpeedGateTest {
+    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
 
     @Test
-    void aSlowedRunIsComparedWithTheSameBaselineEntry() {
+    void aSlowedRunIsComparedWithTheSameReferenceEntry() {
         List<SpeedGate.Config> plain = SpeedGate.configs(1), slowed = SpeedGate.configs(2);
         for (int i = 0; i < plain.size(); i++) {
             assertEquals(plain.get(i).key(), slowed.get(i).key());
@@ -26,17 +27,48 @@ class SpeedGateTest {
     }
 
     @Test
-    void aMissingBaselineSaysHowToCreateIt(@TempDir Path dir) {
-        CliException e = assertThrows(CliException.class,
-                () -> SpeedGate.readBaseline(dir.resolve("none.csv")));
-        assertTrue(e.getMessage().contains("--update-baseline"), e.getMessage());
+    void aMissingReferenceFileSaysHowToCreateIt(@TempDir Path dir) {
+        CliException e = assertThrows(CliException.class, () -> ReferenceBuild.readCommitFile(dir.resolve("none")));
+        assertTrue(e.getMessage().contains("--set-reference"), e.getMessage());
     }
 
     @Test
-    void committedBaselineCoversEveryConfiguration() throws IOException {
-        Path file = Path.of("..").resolve(SpeedGate.DEFAULT_BASELINE);
+    void theReferenceFileNamesItsCommitAfterComments(@TempDir Path dir) throws IOException {
+        Path f = dir.resolve("ref");
+        Files.writeString(f, "# why\n\n  0123abcd  trailing words\n");
+        assertEquals("0123abcd", ReferenceBuild.readCommitFile(f));
+        Files.writeString(f, "# only a comment\n");
+        assertThrows(CliException.class, () -> ReferenceBuild.readCommitFile(f));
+    }
+
+    @Test
+    void committedReferenceIsACommitOfThisRepository() throws Exception {
+        Path file = ROOT.resolve(SpeedGate.DEFAULT_REFERENCE_FILE);
         assertTrue(Files.isRegularFile(file), file + " is committed: .ci/run gates against it");
-        var base = SpeedGate.readBaseline(file);
-        for (SpeedGate.Config c : SpeedGate.configs(1)) assertTrue(base.containsKey(c.key()), c.key());
+        String commit = ReferenceBuild.readCommitFile(file);
+        assertTrue(commit.matches("[0-9a-f]{40}"), "a full hash: " + commit);
+        assertEquals(commit, ReferenceBuild.resolve(ROOT, commit));
+    }
+
+    @Test
+    void anUnknownCommitIsAUsageErrorNamingTheFix() {
+        CliException e = assertThrows(CliException.class, () -> ReferenceBuild.resolve(ROOT, "no-such-commit-xyz"));
+        assertTrue(e.getMessage().contains("no-such-commit-xyz") && e.getMessage().contains("--set-reference"),
+                e.getMessage());
+    }
+
+    @Test
+    void readsTheMedianAndAllocationFromJmhCsv(@TempDir Path dir) throws IOException {
+        Path csv = dir.resolve("r.csv");
+        Files.writeString(csv, """
+                "Benchmark","Mode","Threads","Samples","Score","Score Error (99.9%)","Unit","Param: kind"
+                "o.c.DecodeBenchmark.step","sample",1,418,2.389641,0.305720,"ms/op",cosine
+                "o.c.DecodeBenchmark.step:alloc.MiB.per.op","sample",1,2,0.5,NaN,"MiB",cosine
+                "o.c.DecodeBenchmark.step:p0.00","sample",1,1,1.036288,NaN,"ms/op",cosine
+                "o.c.DecodeBenchmark.step:p0.50","sample",1,1,1.705984,NaN,"ms/op",cosine
+                """);
+        SpeedGate.Timing t = SpeedGate.readJmhCsv(csv);
+        assertEquals(1.705984, t.medianMs(), 1e-12);
+        assertEquals(512 * 1024, t.allocBytes(), 1e-6);
     }
 }
