@@ -3,6 +3,7 @@ package org.cottention.api;
 import java.util.concurrent.ForkJoinPool;
 import java.util.function.IntConsumer;
 import java.util.stream.IntStream;
+import org.bytedeco.openblas.global.openblas_nolapack;
 import org.nd4j.linalg.api.blas.Blas;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -29,17 +30,38 @@ public final class KernelThreads {
         return Runtime.getRuntime().availableProcessors();
     }
 
-    /** Runs body(i) for i in [0, count): in parallel when there are several heads and threads. */
+    /**
+     * OpenBLAS (0.3.19, as ND4J ships it) runs a product of m*n*k multiply-adds on one thread when m*n*k is at most
+     * 65536 * GEMM_MULTITHREAD_THRESHOLD, and on its thread pool above that (interface/gemm.c).
+     */
+    public static final long SINGLE_THREAD_PRODUCT = 65536L * openblas_nolapack.OPENBLAS_GEMM_MULTITHREAD_THRESHOLD;
+
+    /** Runs body(i) for i in [0, count): in parallel when there are several heads and threads. The body calls no BLAS. */
     public static void forEach(int count, IntConsumer body) {
+        if (POOL == null || count == 1) {
+            for (int i = 0; i < count; i++) body.accept(i);
+        } else {
+            POOL.submit(() -> IntStream.range(0, count).parallel().forEach(body)).join();
+        }
+    }
+
+    /**
+     * As {@link #forEach}, for a body whose BLAS products have at most largestProduct = m*n*k multiply-adds each.
+     * Products above {@link #SINGLE_THREAD_PRODUCT}, called from two of these threads at once, contend for
+     * OpenBLAS's thread pool (measured here: chunk 128 at s = 1024 went from 27 to 162 ms), so for those BLAS is
+     * set to one thread for the duration. Setting it costs 0.2 to 1 ms per call (measured), as much as a
+     * whole head's work at s = 1024, so smaller products (chunk and head size 64 and below) skip it.
+     */
+    public static void forEachWithBlas(int count, long largestProduct, IntConsumer body) {
+        if (POOL == null || count == 1 || largestProduct <= SINGLE_THREAD_PRODUCT) {
+            forEach(count, body);
+            return;
+        }
         Blas blas = Nd4j.factory().blas();
         int blasThreads = blas.getMaxThreads();
         blas.setMaxThreads(1);
         try {
-            if (POOL == null || count == 1) {
-                for (int i = 0; i < count; i++) body.accept(i);
-            } else {
-                POOL.submit(() -> IntStream.range(0, count).parallel().forEach(body)).join();
-            }
+            forEach(count, body);
         } finally {
             blas.setMaxThreads(blasThreads);
         }

@@ -251,9 +251,9 @@ public abstract class RawArray {
         public void rowDots(RawArray other, long r0, int rows, int d, double[] out) {
             int n = rows * d;
             long at = r0 * d;
-            float[] a = rowScratch(0, n), b = rowScratch(1, n);
+            float[] a = rowScratch(0, n), b = other == this ? a : rowScratch(1, n);   // squared norms read once
             bulkGet(at, a, 0, n);
-            ((F32) other).bulkGet(at, b, 0, n);
+            if (b != a) ((F32) other).bulkGet(at, b, 0, n);
             for (int i = 0, base = 0; i < rows; i++, base += d) {
                 double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
                 int e = base, end = base + d, end4 = base + (d & ~3);
@@ -381,9 +381,9 @@ public abstract class RawArray {
         public void rowDots(RawArray other, long r0, int rows, int d, double[] out) {
             int n = rows * d;
             long at = r0 * d;
-            double[] a = rowScratch(0, n), b = rowScratch(1, n);
+            double[] a = rowScratch(0, n), b = other == this ? a : rowScratch(1, n);  // squared norms read once
             bulkGet(at, a, 0, n);
-            ((F64) other).bulkGet(at, b, 0, n);
+            if (b != a) ((F64) other).bulkGet(at, b, 0, n);
             for (int i = 0, base = 0; i < rows; i++, base += d) {
                 double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
                 int e = base, end = base + d, end4 = base + (d & ~3);

@@ -107,7 +107,7 @@ public final class ChunkedCausalCosineAttention extends CosineAttention {
         RawArray st = RawArray.of(states), fin = RawArray.of(last), blk = RawArray.of(blocks);
         RawArray init = s0 == null ? null : RawArray.of(s0);
         int state = dk * dv;
-        KernelThreads.forEach(b, head -> {
+        KernelThreads.forEachWithBlas(b, largestProduct(dk, dv), head -> {
             long qBase = (long) head * s * dk, vBase = (long) head * s * dv;
             long stBase = (long) head * nc * state;
             if (init != null) RawArray.copy(init, (long) head * state, st, stBase, state);
@@ -143,7 +143,7 @@ public final class ChunkedCausalCosineAttention extends CosineAttention {
         RawArray kept = RawArray.of(product.extra());
         RawArray dqR = RawArray.of(dq), dkR = RawArray.of(dkey), dvR = RawArray.of(dval);
         int state = dk * dv;
-        KernelThreads.forEach(b, head -> {
+        KernelThreads.forEachWithBlas(b, largestProduct(dk, dv), head -> {
             long qBase = (long) head * s * dk, vBase = (long) head * s * dv;
             long stBase = (long) head * nc * state, aBase = (long) head * c0 * c0, sBase = (long) head * state;
             for (int c = nc - 1; c >= 0; c--) {
@@ -165,6 +165,12 @@ public final class ChunkedCausalCosineAttention extends CosineAttention {
             }
         });
         return new INDArray[] {dq, dkey, dval};
+    }
+
+    /** The most multiply-adds of one BLAS call of either scan: C x C blocks times d, or a C-row product with a state. */
+    private long largestProduct(int dk, int dv) {
+        long d = Math.max(dk, dv);
+        return (long) chunk * Math.max(chunk * d, (long) dk * dv);
     }
 
     /** Zeroes the entries above the diagonal of the (len x len) row-major block at off. */

@@ -94,7 +94,7 @@ public final class SoftmaxAttention implements Attention, ProbabilityDropout {
         INDArray dropped = rate > 0 ? Nd4j.create(dt, (long) n * heads, s, s) : null;
         RawArray qR = RawArray.of(q), kR = RawArray.of(k), vR = RawArray.of(v), pR = RawArray.of(p), oR = RawArray.of(out);
         RawArray keepR = keep == null ? null : RawArray.of(keep), dropR = dropped == null ? null : RawArray.of(dropped);
-        KernelThreads.forEach(n * heads, head -> {
+        KernelThreads.forEachWithBlas(n * heads, (long) s * s * Math.max(dk, dv), head -> {
             long qOff = (long) head * s * dk, vOff = (long) head * s * dv, pOff = (long) head * s * s;
             headForward(qR, qOff, kR, qOff, vR, vOff, s, s, dk, dv, mask == null ? null : mask[head / heads], causal,
                     0, pR, pOff, oR, vOff, new double[s]);
@@ -178,7 +178,7 @@ public final class SoftmaxAttention implements Attention, ProbabilityDropout {
         RawArray keepR = f.keep == null ? null : RawArray.of(f.keep);
         RawArray dqR = RawArray.of(dq), dkR = RawArray.of(dkey), dvR = RawArray.of(dval);
         double scale = 1.0 / Math.sqrt(dk);
-        KernelThreads.forEach(b, head -> {
+        KernelThreads.forEachWithBlas(b, (long) s * s * Math.max(dk, dv), head -> {
             long qOff = (long) head * s * dk, vOff = (long) head * s * dv, pOff = (long) head * s * s;
             if (keepR == null) {
                 RawArray.gemm(true, false, s, dv, s, 1, pR, pOff, s, gR, vOff, dv, 0, dvR, vOff, dv);

@@ -46,7 +46,8 @@ public final class SoftmaxKvCache implements DecodingState {
         INDArray out = Nd4j.create(dataType, (long) batch * heads, len, valueDim);
         RawArray qR = RawArray.of(qFlat), kR = RawArray.of(keys), vR = RawArray.of(values);
         RawArray pR = RawArray.of(p), oR = RawArray.of(out);
-        KernelThreads.forEach(batch * heads, head -> SoftmaxAttention.headForward(qR, (long) head * len * keyDim,
+        long largestProduct = (long) len * seen * Math.max(keyDim, valueDim);
+        KernelThreads.forEachWithBlas(batch * heads, largestProduct, head -> SoftmaxAttention.headForward(qR, (long) head * len * keyDim,
                 kR, (long) head * cap * keyDim, vR, (long) head * cap * valueDim, len, seen, keyDim, valueDim,
                 mask[head / heads], true, offset, pR, (long) head * len * seen, oR, (long) head * len * valueDim,
                 new double[seen]));
