@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.cottention.harness.cli.CliException;
+import org.cottention.harness.io.AtomicFiles;
 
 /**
  * The speed gate's reference: a commit of this repository, exported with {@code git archive} into
@@ -54,7 +55,7 @@ final class ReferenceBuild {
             out.printf("gate: building the reference %s into %s (git archive, mvn -DskipTests package) ...%n",
                     commit.substring(0, 12), root.relativize(dir));
             long t0 = System.nanoTime();
-            deleteTree(dir);
+            AtomicFiles.deleteTree(dir);
             Files.createDirectories(dir);
             Result export = exec(root, List.of("bash", "-c", "set -o pipefail; git archive --format=tar " + commit
                     + " | tar -x -C '" + dir + "'"), 120);
@@ -71,13 +72,6 @@ final class ReferenceBuild {
         }
         String deps = Files.readString(dir.resolve("harness/target/classpath.txt")).strip();
         return dir.resolve("harness/target/classes") + ":" + deps;
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) return;
-        try (var paths = Files.walk(dir)) {
-            for (Path p : paths.sorted((a, b) -> b.compareTo(a)).toList()) Files.delete(p);
-        }
     }
 
     record Result(int code, String output) {

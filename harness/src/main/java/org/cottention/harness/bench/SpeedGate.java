@@ -96,7 +96,7 @@ public final class SpeedGate {
             for (int i = 0; i < refConfigs.size(); i++) {
                 Timing[] pair = best.computeIfAbsent(refConfigs.get(i).key(), k -> new Timing[2]);
                 for (int j = 0; j < 2; j++) {
-                    int side = (round % 2 == 0) == (j == 0) ? 0 : 1;     // round 1: reference first; round 2: head first
+                    int side = (round + j) % 2;     // 0 = reference: first in round 1, second in round 2
                     Side s = side == 0 ? reference : head;
                     Config c = side == 0 ? refConfigs.get(i) : headConfigs.get(i);
                     Timing t = runFork(s, c, scratch.resolve("gate-" + round + "-" + i + "-" + side + ".csv"));
@@ -119,6 +119,7 @@ public final class SpeedGate {
                 "-w", ms, "-r", ms, "-foe", "true", "-prof", BenchProfiler.class.getName(),
                 "-jvmArgsAppend", String.join(" ", BenchRunner.forkJvmArgs()), "-rf", "csv", "-rff", csv.toString(),
                 "-v", "SILENT"));
+        Files.deleteIfExists(csv);   // a result left by an earlier gate run must not stand in for this one
         ReferenceBuild.Result r = ReferenceBuild.exec(Path.of("."), cmd, 600);
         if (r.code() != 0 || !Files.isRegularFile(csv)) {
             throw new IllegalStateException("gate: the " + side.label() + " benchmark " + c.key() + " failed (exit "

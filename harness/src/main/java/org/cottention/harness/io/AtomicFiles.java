@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * Writes files so that a reader never sees half of one: each file is written to a temporary sibling and moved
@@ -64,5 +66,13 @@ public final class AtomicFiles {
             // not a POSIX file system: keep the default
         }
         return tmp;
+    }
+
+    /** Deletes dir and everything under it (nothing when it does not exist). */
+    public static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) return;
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(q);
+        }
     }
 }

@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 import org.cottention.harness.io.AtomicFiles;
 import org.cottention.harness.io.Npy;
 import org.cottention.harness.model.Parameter;
@@ -93,7 +92,7 @@ public final class Checkpoint {
             for (Map.Entry<String, byte[]> e : files.entrySet()) Files.write(staging.resolve(e.getKey()), e.getValue());
             Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
         } finally {
-            deleteTree(staging);
+            AtomicFiles.deleteTree(staging);
         }
         AtomicFiles.writeString(dir.resolve(LATEST), name + "\n");
         prune(dir, name);
@@ -202,14 +201,7 @@ public final class Checkpoint {
         }
         steps.sort(Comparator.comparing(p -> p.getFileName().toString()));
         for (int i = 0; i < steps.size() - KEEP; i++) {
-            if (!steps.get(i).getFileName().toString().equals(newest)) deleteTree(steps.get(i));
-        }
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) return;
-        try (Stream<Path> walk = Files.walk(p)) {
-            for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(q);
+            if (!steps.get(i).getFileName().toString().equals(newest)) AtomicFiles.deleteTree(steps.get(i));
         }
     }
 
