@@ -59,15 +59,16 @@ do_pack() {
   [ -n "$(nvcc_path)" ] || die "nvcc not found: the pack needs the fatbins (set NVCC or PATH)"
   echo "gpu-check.sh: building (mvn -DskipTests package -pl harness -am) ..."
   (cd "$root" && mvn -B -q -DskipTests package -pl harness -am) || die "the build failed"
-  for f in cottention-core/target/classes/org/cottention/cosine/cuda/cosine.fatbin \
-           softmax-baseline/target/classes/org/cottention/softmax/cuda/softmax.fatbin; do
+  for f in cosine/target/classes/org/cottention/cosine/cuda/cosine.fatbin \
+           softmax/target/classes/org/cottention/softmax/cuda/softmax.fatbin; do
     [ -f "$root/$f" ] || die "$f missing after the build (was nvcc found by the nvcc profile?)"
   done
   rm -rf "$pack" && mkdir -p "$pack/lib"
   local v=0.1.0-SNAPSHOT
-  cp "$root/harness/target/harness-$v.jar" "$root/attention-api/target/attention-api-$v.jar" \
-     "$root/reference/target/reference-$v.jar" "$root/cottention-core/target/cottention-$v.jar" \
-     "$root/softmax-baseline/target/softmax-baseline-$v.jar" "$pack/lib/" || die "jar missing"
+  local m
+  for m in harness api reference cuda cosine softmax; do
+    cp "$root/$m/target/$m-$v.jar" "$pack/lib/" || die "$m/target/$m-$v.jar missing"
+  done
   local jcuda natives
   jcuda="$(tr ':' '\n' < "$root/harness/target/classpath.txt" | grep '/jcuda-[0-9.]*\.jar$')"
   natives="$(tr ':' '\n' < "$root/harness/target/classpath.txt" | grep '/jcuda-natives-.*\.jar$')"
@@ -148,8 +149,8 @@ do_run() {
   if [ -n "$build" ] && [ -n "$nvcc" ]; then
     echo "nvcc: $("$nvcc" --version | tail -n 1); compiling the kernels in the background"
     ( b0=$(date +%s)
-      NVCC="$nvcc" NVCC_EXTRA="--threads 0" bash "$root/scripts/build-fatbin.sh" "$root/cottention-core/src/main/cuda" "$build_dir" "$root/attention-api/src/main/cuda" &&
-      NVCC="$nvcc" NVCC_EXTRA="--threads 0" bash "$root/scripts/build-fatbin.sh" "$root/softmax-baseline/src/main/cuda" "$build_dir" "$root/attention-api/src/main/cuda" &&
+      NVCC="$nvcc" NVCC_EXTRA="--threads 0" bash "$root/scripts/build-fatbin.sh" "$root/cosine/src/main/cuda" "$build_dir" "$root/cuda/src/main/cuda" &&
+      NVCC="$nvcc" NVCC_EXTRA="--threads 0" bash "$root/scripts/build-fatbin.sh" "$root/softmax/src/main/cuda" "$build_dir" "$root/cuda/src/main/cuda" &&
       echo "nvcc: both fatbins compiled in $(( $(date +%s) - b0 )) s" ) > "$build_dir/log" 2>&1 &
     build_pid=$!
   else

@@ -4,15 +4,15 @@ import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.cottention.harness.CliException;
 import org.cottention.harness.cli.AttentionCommand;
 import org.cottention.harness.cli.BenchCommand;
-import org.cottention.harness.data.DataCommand;
-import org.cottention.harness.experiment.ExperimentRunCommand;
-import org.cottention.harness.experiment.ReproduceCommand;
-import org.cottention.harness.experiment.ResultsCheck;
-import org.cottention.harness.cli.CliException;
+import org.cottention.harness.cli.CheckResultsCommand;
+import org.cottention.harness.cli.DataCommand;
+import org.cottention.harness.cli.ExperimentRunCommand;
+import org.cottention.harness.cli.ReproduceCommand;
+import org.cottention.harness.cli.TrainCommand;
 import org.cottention.harness.gpu.GpuCheck;
-import org.cottention.harness.train.TrainCommand;
 
 /**
  * {@code ./cottention COMMAND ...}: the suite's command line. User errors print one line and exit with 2.
@@ -35,7 +35,7 @@ public final class Main {
         register("reproduce", "the experiments (what ./reproduce.sh runs): tables, plots, README", ReproduceCommand::run);
         register("experiment-run", "one configuration of one experiment (the reproduce runner starts these)",
                 ExperimentRunCommand::run);
-        register("check-results", "checks a reproduction's CSV tables against their schemas", ResultsCheck::run);
+        register("check-results", "checks a reproduction's CSV tables against their schemas", CheckResultsCommand::run);
         register("data", "data sets, splits and tokenizers: 'data stats' counts them", DataCommand::run);
         register("gpu-check", "validate and time the CUDA kernels on this machine's GPU (see docs/cuda.md)", GpuCheck::run);
         register("train", "train a small BERT (MLM) or GPT-J (causal LM) with cosine or softmax attention", TrainCommand::run);

@@ -5,12 +5,12 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 import org.cottention.api.Attention;
 import org.cottention.api.AttentionKind;
-import org.cottention.api.cuda.CudaRuntime;
-import org.cottention.api.cuda.CudaUnavailableException;
 import org.cottention.cosine.BidirectionalCosineAttention;
 import org.cottention.cosine.ChunkedCausalCosineAttention;
 import org.cottention.cosine.QuadraticCosineAttention;
 import org.cottention.cosine.cuda.CudaCosineAttention;
+import org.cottention.cuda.CudaRuntime;
+import org.cottention.cuda.CudaUnavailableException;
 import org.cottention.softmax.SoftmaxAttention;
 import org.cottention.softmax.cuda.CudaSoftmaxAttention;
 import org.cottention.softmax.cuda.SoftmaxKernels;
@@ -65,13 +65,13 @@ public final class AttentionRegistry {
                     (causal, chunk) -> new QuadraticCosineAttention(causal), false),
             new Entry("cosine-reference", AttentionKind.COSINE, true, true, List.of(),
                     "the double-precision oracle (plain loops, quadratic; slow)",
-                    (causal, chunk) -> new ReferenceAttention(AttentionKind.COSINE, causal), false),
+                    (causal, chunk) -> ReferenceAttention.cosine(causal), false),
             new Entry(SoftmaxAttention.NAME, AttentionKind.SOFTMAX, true, true, List.of("bidirectional", "causal"),
                     "CPU, softmax(Q K^T / sqrt(dk)) V with the s x s probabilities materialised (the paper's baseline); BLAS per head",
                     (causal, chunk) -> new SoftmaxAttention(causal), false),
             new Entry("softmax-reference", AttentionKind.SOFTMAX, true, true, List.of(),
                     "the double-precision oracle (plain loops, quadratic; slow)",
-                    (causal, chunk) -> new ReferenceAttention(AttentionKind.SOFTMAX, causal), false),
+                    (causal, chunk) -> ReferenceAttention.softmax(causal), false),
             new Entry(CudaCosineAttention.CAUSAL_NAME, AttentionKind.COSINE, false, true, List.of(),
                     "CUDA (JCuda), chunked causal kernels: intra-chunk tiles + prefix of chunk states; float32",
                     (causal, chunk) -> new CudaCosineAttention(true), true),

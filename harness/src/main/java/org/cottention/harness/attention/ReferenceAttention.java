@@ -5,6 +5,7 @@ import org.cottention.api.AttentionGradients;
 import org.cottention.api.AttentionInput;
 import org.cottention.api.AttentionKind;
 import org.cottention.api.Nd;
+import org.cottention.api.StabilisedAttention;
 import org.cottention.reference.Gradients;
 import org.cottention.reference.ReferenceCosineAttention;
 import org.cottention.reference.ReferenceSoftmaxAttention;
@@ -13,31 +14,40 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The double-precision reference implementations behind the {@link Attention} interface, so that the CLI and
- * the conformance tests can run the oracle like any other implementation. Quadratic time and memory; slow.
+ * a model can run the oracle like any other implementation. Quadratic time and memory; slow.
  */
-public final class ReferenceAttention implements Attention {
-    private final AttentionKind kind;
+public abstract class ReferenceAttention implements Attention {
     private final boolean causal;
 
-    public ReferenceAttention(AttentionKind kind, boolean causal) {
-        this.kind = kind;
+    private ReferenceAttention(boolean causal) {
         this.causal = causal;
+    }
+
+    /** ReferenceCosineAttention: a {@link StabilisedAttention}, like every cosine implementation. */
+    public static Attention cosine(boolean causal) {
+        return new Cosine(causal);
+    }
+
+    /** ReferenceSoftmaxAttention. */
+    public static Attention softmax(boolean causal) {
+        return new Softmax(causal);
     }
 
     @Override
     public String name() {
-        return kind.label() + "-reference";
-    }
-
-    @Override
-    public AttentionKind kind() {
-        return kind;
+        return kind().label() + "-reference";
     }
 
     @Override
     public boolean causal() {
         return causal;
     }
+
+    /** The oracle's output (N, H, s, dv) for double inputs. */
+    abstract double[][][][] output(double[][][][] q, double[][][][] k, double[][][][] v, double[][] mask, double[] m);
+
+    abstract Gradients gradients(double[][][][] q, double[][][][] k, double[][][][] v, double[][] mask, double[] m,
+                                 double[][][][] g);
 
     private record Saved(AttentionInput input, double[][][][] q, double[][][][] k, double[][][][] v, double[][] mask,
                          double[] m, INDArray output) implements Forward {}
@@ -47,21 +57,59 @@ public final class ReferenceAttention implements Attention {
         double[][][][] q = Nd.toArray4(in.q()), k = Nd.toArray4(in.k()), v = Nd.toArray4(in.v());
         double[][] mask = in.mask() == null ? null : in.maskValues();
         double[] m = in.stabilizer();
-        double[][][][] o = kind == AttentionKind.COSINE
-                ? ReferenceCosineAttention.forward(causal, q, k, v, mask, m)
-                : ReferenceSoftmaxAttention.forward(causal, q, k, v, mask);
-        return new Saved(in, q, k, v, mask, m, Nd.fromArray4(o, in.dataType()));
+        return new Saved(in, q, k, v, mask, m, Nd.fromArray4(output(q, k, v, mask, m), in.dataType()));
     }
 
     @Override
     public AttentionGradients backward(Forward forward, INDArray gradOutput) {
         Saved f = (Saved) forward;
-        double[][][][] g = Nd.toArray4(gradOutput);
-        Gradients gr = kind == AttentionKind.COSINE
-                ? ReferenceCosineAttention.backward(causal, f.q, f.k, f.v, f.mask, f.m, g)
-                : ReferenceSoftmaxAttention.backward(causal, f.q, f.k, f.v, f.mask, g);
+        Gradients gr = gradients(f.q, f.k, f.v, f.mask, f.m, Nd.toArray4(gradOutput));
         DataType dt = f.input.dataType();
         return new AttentionGradients(Nd.fromArray4(gr.dq(), dt), Nd.fromArray4(gr.dk(), dt),
                 Nd.fromArray4(gr.dv(), dt), gr.dm() == null ? null : Nd.fromDoubles(gr.dm(), dt, gr.dm().length));
+    }
+
+    private static final class Cosine extends ReferenceAttention implements StabilisedAttention {
+        Cosine(boolean causal) {
+            super(causal);
+        }
+
+        @Override
+        public AttentionKind kind() {
+            return AttentionKind.COSINE;
+        }
+
+        @Override
+        double[][][][] output(double[][][][] q, double[][][][] k, double[][][][] v, double[][] mask, double[] m) {
+            return ReferenceCosineAttention.forward(causal(), q, k, v, mask, m);
+        }
+
+        @Override
+        Gradients gradients(double[][][][] q, double[][][][] k, double[][][][] v, double[][] mask, double[] m,
+                            double[][][][] g) {
+            return ReferenceCosineAttention.backward(causal(), q, k, v, mask, m, g);
+        }
+    }
+
+    private static final class Softmax extends ReferenceAttention {
+        Softmax(boolean causal) {
+            super(causal);
+        }
+
+        @Override
+        public AttentionKind kind() {
+            return AttentionKind.SOFTMAX;
+        }
+
+        @Override
+        double[][][][] output(double[][][][] q, double[][][][] k, double[][][][] v, double[][] mask, double[] m) {
+            return ReferenceSoftmaxAttention.forward(causal(), q, k, v, mask);
+        }
+
+        @Override
+        Gradients gradients(double[][][][] q, double[][][][] k, double[][][][] v, double[][] mask, double[] m,
+                            double[][][][] g) {
+            return ReferenceSoftmaxAttention.backward(causal(), q, k, v, mask, g);
+        }
     }
 }

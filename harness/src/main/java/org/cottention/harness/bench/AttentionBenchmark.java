@@ -1,9 +1,9 @@
 package org.cottention.harness.bench;
 
-import org.cottention.api.AllocationRecorder;
 import org.cottention.api.Attention;
 import org.cottention.api.AttentionInput;
 import org.cottention.harness.attention.AttentionRegistry;
+import org.cottention.kernels.AllocationRecorder;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;

@@ -1,11 +1,11 @@
 package org.cottention.harness.bench;
 
-import org.cottention.api.AllocationRecorder;
 import org.cottention.api.Attention;
 import org.cottention.api.AttentionKind;
 import org.cottention.api.DecodingState;
+import org.cottention.api.TruncatableState;
 import org.cottention.harness.attention.AttentionRegistry;
-import org.cottention.softmax.SoftmaxKvCache;
+import org.cottention.kernels.AllocationRecorder;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -49,10 +49,9 @@ public class DecodeBenchmark extends BenchDefaults {
             int len = Math.min(piece, position - done);
             INDArray kk = Nd4j.randn(DataType.FLOAT, batch, heads, len, dim);
             INDArray vv = Nd4j.randn(DataType.FLOAT, batch, heads, len, dim);
-            if (state instanceof SoftmaxKvCache cache) cache.extend(kk, vv, null);
-            else state.append(Nd4j.randn(DataType.FLOAT, batch, heads, len, dim), kk, vv, null, null);
+            state.prefill(kk, vv, null, null);
         }
-        if (state instanceof SoftmaxKvCache cache) cache.reserve(position + 1);
+        state.reserve(position + 1);
         q = Nd4j.randn(DataType.FLOAT, batch, heads, 1, dim);
         k = Nd4j.randn(DataType.FLOAT, batch, heads, 1, dim);
         v = Nd4j.randn(DataType.FLOAT, batch, heads, 1, dim);
@@ -66,7 +65,7 @@ public class DecodeBenchmark extends BenchDefaults {
             out = state.append(q, k, v, null, null);
             BenchMetrics.allocatedBytesPerOp = ws.totalBytes();
         }
-        if (state instanceof SoftmaxKvCache cache) cache.truncate(position);
+        if (state instanceof TruncatableState cache) cache.truncate(position);   // a KV cache stays at `position`
         return out;
     }
 }

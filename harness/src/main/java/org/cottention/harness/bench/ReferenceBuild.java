@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.cottention.harness.cli.CliException;
+import org.cottention.harness.CliException;
 import org.cottention.harness.io.AtomicFiles;
 
 /**

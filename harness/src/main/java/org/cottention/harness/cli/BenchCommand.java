@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.cottention.harness.Args;
+import org.cottention.harness.CliException;
 import org.cottention.harness.attention.AttentionRegistry;
 import org.cottention.harness.bench.BenchRunner;
 import org.cottention.harness.bench.BenchRunner.Budget;

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.stream.Collectors;
+import org.cottention.harness.CliException;
 import org.cottention.harness.io.Npy;
 import org.nd4j.linalg.api.buffer.DataType;
 

@@ -1,7 +1,7 @@
 package org.cottention.harness.data;
 
 import java.nio.file.Path;
-import org.cottention.harness.cli.CliException;
+import org.cottention.harness.CliException;
 
 /** The one-line errors for data files: they name the file, what is wrong and the fix. */
 public final class DataErrors {

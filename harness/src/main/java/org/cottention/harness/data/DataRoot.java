@@ -10,8 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
-import org.cottention.harness.cli.Args;
-import org.cottention.harness.cli.CliException;
+import org.cottention.harness.CliException;
 
 /**
  * Where the data is read from: the directory that {@code scripts/setup-data.sh} installs ({@code <repo>/data},
@@ -65,16 +64,6 @@ public final class DataRoot {
         } catch (URISyntaxException | IOException e) {
             throw new IllegalStateException("cannot open the fixture corpus at " + url, e);
         }
-    }
-
-    /** {@code --fixture}, else {@code --data DIR}, else $COTTENTION_DATA, else {@code <repo>/data}. */
-    public static DataRoot fromArgs(Args a) {
-        if (a.has("fixture")) {
-            if (a.has("data")) throw new CliException("data: --fixture and --data exclude each other");
-            return fixture();
-        }
-        if (a.has("data")) return installed(Path.of(a.get("data")));
-        return installed(defaultDir());
     }
 
     /** $COTTENTION_DATA, else data/ in the repository that holds this build, else ./data. */

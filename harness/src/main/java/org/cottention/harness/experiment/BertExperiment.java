@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.cottention.api.Attention;
+import org.cottention.harness.attention.ReferenceRecipe;
 import org.cottention.harness.data.DataRoot;
 import org.cottention.harness.data.batch.ClassificationBatches;
 import org.cottention.harness.data.batch.MlmBatches;
@@ -17,14 +18,14 @@ import org.cottention.harness.data.text.Example;
 import org.cottention.harness.data.text.SplitSet;
 import org.cottention.harness.data.tokenize.Tokenizers;
 import org.cottention.harness.data.tokenize.WordPieceTokenizer;
-import org.cottention.harness.model.BertClassifier;
-import org.cottention.harness.model.BertPreTraining;
-import org.cottention.harness.model.ClassificationBatch;
-import org.cottention.harness.model.MlmBatch;
-import org.cottention.harness.model.ModelConfig;
 import org.cottention.harness.train.Checkpoint;
 import org.cottention.harness.train.ClassificationMetrics;
 import org.cottention.harness.train.Trainer;
+import org.cottention.models.BertClassifier;
+import org.cottention.models.BertPreTraining;
+import org.cottention.models.ClassificationBatch;
+import org.cottention.models.MlmBatch;
+import org.cottention.models.ModelConfig;
 
 /**
  * BERT (paper-spec §8.1-§8.2) at the profile's size: masked-LM + next-sentence pretraining on the pretraining text
@@ -87,9 +88,10 @@ public final class BertExperiment implements Experiment {
         return out;
     }
 
-    ModelConfig config(Size z, WordPieceTokenizer tok) {
+    /** The model of one attention arm, with the reference code's projection init for that attention. */
+    ModelConfig config(Size z, WordPieceTokenizer tok, String kind) {
         return ModelConfig.bert(tok.vocabSize(), z.hidden(), z.layers(), z.heads(), z.intermediate(), z.seq())
-                .withPadTokenId(tok.pad);
+                .withPadTokenId(tok.pad).withProjectionInit(ReferenceRecipe.projectionInit(kind));
     }
 
     static Path pretrainDir(Path out, String kind) {
@@ -104,7 +106,7 @@ public final class BertExperiment implements Experiment {
         WordPieceTokenizer tok = Tokenizers.bert(data);
         String kind = c.get("attention");
         Attention attention = ModelRuns.attention(kind, false);
-        ModelConfig config = config(z, tok);
+        ModelConfig config = config(z, tok, kind);
         long t0 = System.nanoTime();
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("model", String.format("bert-L%d-E%d-H%d", z.layers(), z.hidden(), z.heads()));
@@ -118,10 +120,10 @@ public final class BertExperiment implements Experiment {
             MlmBatches valid = new MlmBatches(MlmBatches.pairs(docs.validation(), tok, z.seq()), tok, z.seq(), true);
             log.printf("pretraining pairs: %d train, %d validation%n", train.size(), valid.size());
             BertPreTraining model = new BertPreTraining(config, attention, 1);
-            List<MlmBatch> held = ModelRuns.heldOut(valid, z.batch(), Math.min(z.evalBatches(), 8), 99);
+            List<MlmBatch> held = valid.heldOut(z.batch(), Math.min(z.evalBatches(), 8), 99);
             Trainer.Settings s = ModelRuns.settings(z.preSteps(), z.preLr(), Math.max(1, z.preSteps() / 10), true, 1,
                     Math.max(1, z.preSteps() / 5));
-            Trainer.Outcome o = ModelRuns.train(model, ModelRuns.sampled(train, z.batch(), 1), held, s,
+            Trainer.Outcome o = ModelRuns.train(model, train.sampled(z.batch(), 1), held, s,
                     Map.of("experiment", "bert", "phase", "pretrain", "attention", kind), pretrainDir(out, kind), log);
             row.put("seed", 1);
             row.put("phase", "pretrain");
@@ -143,11 +145,11 @@ public final class BertExperiment implements Experiment {
             BertClassifier model = new BertClassifier(config, attention, 2, 100 + seed);
             List<String> loaded = Checkpoint.restoreMatching(Checkpoint.loadLatest(pre), model.parameters());
             log.printf("fine-tuning %s from %s (%d tensors loaded), %d train examples%n", task, pre, loaded.size(), train.size());
-            List<ClassificationBatch> held = ModelRuns.heldOut(valid, z.ftBatch(), z.evalBatches(), 7);
+            List<ClassificationBatch> held = valid.heldOut(z.ftBatch(), z.evalBatches(), 7);
             // The reference fine-tunes at a constant rate (its scheduler is never stepped): no warmup, no decay.
             Trainer.Settings s = ModelRuns.settings(z.ftSteps(), z.ftLr(), 0, false, seed, 0);
             Path run = Experiments.workDir(out, this).resolve(c.key());
-            Trainer.Outcome o = ModelRuns.train(model, ModelRuns.sampled(train, z.ftBatch(), 1000 + seed), held, s,
+            Trainer.Outcome o = ModelRuns.train(model, train.sampled(z.ftBatch(), 1000 + seed), held, s,
                     Map.of("experiment", "bert", "phase", "finetune", "task", task, "attention", kind), run, log);
             List<Integer> predicted = new ArrayList<>(), truth = new ArrayList<>();
             for (ClassificationBatch b : held) {

@@ -10,10 +10,12 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.Predicate;
+import org.cottention.api.Attention;
 import org.cottention.api.AttentionGradients;
 import org.cottention.api.AttentionInput;
 import org.cottention.api.Nd;
 import org.cottention.cosine.ChunkedCausalCosineAttention;
+import org.cottention.harness.attention.AttentionRegistry;
 import org.cottention.harness.results.CsvTable;
 import org.cottention.reference.Gradients;
 import org.cottention.reference.RandomTensors;
@@ -302,7 +304,7 @@ final class Claims {
                 double[][][][] v = RandomTensors.normal(rng, 2, 2, s, d), g = RandomTensors.normal(rng, 2, 2, s, d);
                 double[][] mask = RandomTensors.rightPadded(rng, 2, s);
                 double[] m = RandomTensors.stabilizer(rng, 2);
-                ChunkedCausalCosineAttention att = new ChunkedCausalCosineAttention(16);
+                Attention att = AttentionRegistry.find(ChunkedCausalCosineAttention.NAME).orElseThrow().create(true, 16);
                 var in = new AttentionInput(Nd.fromArray4(q, DataType.DOUBLE), Nd.fromArray4(k, DataType.DOUBLE),
                         Nd.fromArray4(v, DataType.DOUBLE), Nd.fromArray2(mask, DataType.DOUBLE), Nd.fromDoubles(m, DataType.DOUBLE, 2));
                 var f = att.forward(in);

@@ -7,12 +7,11 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.cottention.api.AllocationRecorder;
 import org.cottention.api.Attention;
 import org.cottention.api.AttentionKind;
 import org.cottention.api.DecodingState;
 import org.cottention.harness.attention.AttentionRegistry;
-import org.cottention.softmax.SoftmaxKvCache;
+import org.cottention.kernels.AllocationRecorder;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -91,10 +90,9 @@ public final class DecodingExperiment implements Experiment {
         for (int position = every; position <= tokens; position += every) {
             // Bring the state to `position` (minus the window that is then decoded token by token).
             int fill = every - WINDOW;
-            INDArray q = slice(pool, 0, 0, fill), k = slice(pool, 1, 0, fill), v = slice(pool, 2, 0, fill);
-            if (state instanceof SoftmaxKvCache cache) cache.extend(k, v, null);
-            else try (AllocationRecorder ws = workspace.open()) {
-                state.append(q, k, v, null, null);
+            INDArray k = slice(pool, 1, 0, fill), v = slice(pool, 2, 0, fill);
+            try (AllocationRecorder ws = workspace.open()) {
+                state.prefill(k, v, null, null);
             }
             double[] ms = new double[WINDOW];
             for (int t = 0; t < WINDOW; t++) {

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.cottention.api.Attention;
+import org.cottention.harness.attention.ReferenceRecipe;
 import org.cottention.harness.data.DataRoot;
 import org.cottention.harness.data.batch.LmBatches;
 import org.cottention.harness.data.text.Datasets;
@@ -16,10 +17,10 @@ import org.cottention.harness.data.text.Document;
 import org.cottention.harness.data.text.SplitSet;
 import org.cottention.harness.data.tokenize.Tokenizer;
 import org.cottention.harness.data.tokenize.Tokenizers;
-import org.cottention.harness.model.GptJ;
-import org.cottention.harness.model.LmBatch;
-import org.cottention.harness.model.ModelConfig;
 import org.cottention.harness.train.Trainer;
+import org.cottention.models.GptJ;
+import org.cottention.models.LmBatch;
+import org.cottention.models.ModelConfig;
 
 /**
  * GPT-J (paper-spec §7.2, §8.3) at the profile's size: causal language modelling on the pretraining text with
@@ -86,17 +87,17 @@ public final class GptExperiment implements Experiment {
         String kind = variant.startsWith("cosine") ? "cosine" : "softmax";
         Attention attention = ModelRuns.attention(kind, true);
         ModelConfig config = ModelConfig.gptj(tok.vocabSize(), z.hidden(), z.layers(), z.heads(), z.intermediate(),
-                z.rotaryDim(), z.seq());
+                z.rotaryDim(), z.seq()).withProjectionInit(ReferenceRecipe.projectionInit(kind));
         if (variant.equals("cosine-no-stabiliser")) config = config.withInitialM(NO_STABILISER_M);
         SplitSet<Document> docs = Datasets.pretraining(data);
         LmBatches train = LmBatches.of(docs.train(), tok, z.seq()), valid = LmBatches.of(docs.validation(), tok, z.seq());
         log.printf("LM windows of %d %s tokens: %d train, %d validation%n", z.seq(), z.tokenizer(), train.size(), valid.size());
         long t0 = System.nanoTime();
         GptJ model = new GptJ(config, attention, 1);
-        List<LmBatch> held = ModelRuns.heldOut(valid, z.batch(), z.evalBatches(), 5);
+        List<LmBatch> held = valid.heldOut(z.batch(), z.evalBatches(), 5);
         Trainer.Settings s = ModelRuns.settings(z.steps(), z.lr(), Math.max(1, z.steps() / 10), true, 1,
                 Math.max(1, z.steps() / 10));
-        Trainer.Outcome o = ModelRuns.train(model, ModelRuns.sampled(train, z.batch(), 1), held, s,
+        Trainer.Outcome o = ModelRuns.train(model, train.sampled(z.batch(), 1), held, s,
                 Map.of("experiment", "gpt", "variant", variant), runDir(out, variant), log);
 
         Map<String, Object> common = new LinkedHashMap<>();

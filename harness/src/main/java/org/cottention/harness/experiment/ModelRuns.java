@@ -3,22 +3,18 @@ package org.cottention.harness.experiment;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import org.cottention.api.Attention;
 import org.cottention.api.AttentionKind;
 import org.cottention.harness.attention.AttentionRegistry;
-import org.cottention.harness.data.batch.Batches;
-import org.cottention.harness.model.Model;
-import org.cottention.harness.model.Parameter;
-import org.cottention.harness.model.Pass;
+import org.cottention.harness.data.batch.BatchSource;
 import org.cottention.harness.train.AdamW;
-import org.cottention.harness.train.BatchSource;
 import org.cottention.harness.train.LinearSchedule;
 import org.cottention.harness.train.Trainer;
+import org.cottention.models.Model;
+import org.cottention.models.Parameter;
 
 /** What the model experiments share: data sources for the trainer, settings, one resumable training run. */
 final class ModelRuns {
@@ -27,31 +23,6 @@ final class ModelRuns {
     /** The attention of a model experiment: the default (fastest) CPU implementation of the kind. */
     static Attention attention(String kind, boolean causal) {
         return AttentionRegistry.defaultFor(AttentionKind.valueOf(kind.toUpperCase()), causal).create(causal, 64);
-    }
-
-    /**
-     * Batch i draws batchSize examples with replacement (as the reference trainers sample) from a generator
-     * seeded by (seed, i): the same for both attentions, and the same after a resume.
-     */
-    static <B> BatchSource<B> sampled(Batches<B> builder, int batchSize, long seed) {
-        int n = builder.size();
-        if (n == 0) throw new IllegalStateException("no training examples");
-        return index -> {
-            SplittableRandom rng = new SplittableRandom(Pass.seedFor(seed, index));
-            int[] idx = new int[batchSize];
-            for (int i = 0; i < batchSize; i++) idx[i] = rng.nextInt(n);
-            return builder.batch(idx, rng);
-        };
-    }
-
-    /** The first `limit` batches of the held-out examples in order (evaluation: the same for every run). */
-    static <B> List<B> heldOut(Batches<B> builder, int batchSize, int limit, long seed) {
-        List<B> out = new ArrayList<>();
-        for (B b : builder.inOrder(batchSize, seed)) {
-            if (out.size() == limit) break;
-            out.add(b);
-        }
-        return out;
     }
 
     /** The reference recipe's optimiser (AdamW 0.9/0.999, eps 1e-7, wd 0.01 on all parameters), no clipping. */

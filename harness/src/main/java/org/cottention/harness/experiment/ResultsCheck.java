@@ -1,7 +1,6 @@
 package org.cottention.harness.experiment;
 
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -9,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import org.cottention.harness.cli.Args;
 import org.cottention.harness.results.Provenance;
 
 /**
@@ -22,19 +20,8 @@ import org.cottention.harness.results.Provenance;
 public final class ResultsCheck {
     private ResultsCheck() {}
 
-    public static int run(String[] argv, PrintStream out) throws IOException {
-        Args a = Args.parse("check-results", argv, Set.of("dir"), Set.of("help"));
-        if (a.has("help")) {
-            out.println("usage: ./cottention check-results --dir DIR   (e.g. results/smoke)");
-            return 0;
-        }
-        List<String> problems = check(Path.of(a.required("dir")));
-        problems.forEach(p -> out.println("check-results: " + p));
-        out.println(problems.isEmpty() ? "check-results: all tables pass" : "check-results: " + problems.size() + " problem(s)");
-        return problems.isEmpty() ? 0 : 1;
-    }
-
-    static List<String> check(Path dir) throws IOException {
+    /** Every problem found in DIR's tables (none: they pass). */
+    public static List<String> check(Path dir) throws IOException {
         List<String> problems = new ArrayList<>();
         for (Experiment e : Experiments.all()) {
             Path csv = dir.resolve(e.name() + ".csv");

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
-import org.cottention.api.cuda.DeviceInfo;
+import org.cottention.cuda.DeviceInfo;
 
 /**
  * summary.md of a GPU check: validation per kernel, the issue's targets for causal cosine attention at s = 16384,

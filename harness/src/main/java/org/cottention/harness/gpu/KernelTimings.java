@@ -4,11 +4,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
-import org.cottention.api.cuda.Device;
-import org.cottention.api.cuda.Device.Buffer;
-import org.cottention.api.cuda.ElementType;
-import org.cottention.api.cuda.Precision;
 import org.cottention.cosine.cuda.CosineKernels;
+import org.cottention.cuda.Device;
+import org.cottention.cuda.Device.Buffer;
+import org.cottention.cuda.ElementType;
+import org.cottention.cuda.Precision;
 import org.cottention.softmax.cuda.SoftmaxKernels;
 
 /**

@@ -1,6 +1,6 @@
 package org.cottention.harness.train;
 
-import org.cottention.harness.model.Parameters;
+import org.cottention.models.Parameters;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;

@@ -10,11 +10,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.cottention.api.Nd;
+import org.cottention.harness.data.batch.BatchSource;
 import org.cottention.harness.io.AtomicFiles;
-import org.cottention.harness.model.Loss;
-import org.cottention.harness.model.Model;
-import org.cottention.harness.model.Parameter;
-import org.cottention.harness.model.Pass;
+import org.cottention.models.Loss;
+import org.cottention.models.Model;
+import org.cottention.models.Parameter;
+import org.cottention.models.Pass;
+import org.cottention.models.Workspaces;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import org.cottention.api.AttentionKind;
-import org.cottention.api.cuda.CudaRuntime;
-import org.cottention.api.cuda.CudaUnavailableException;
+import org.cottention.cuda.CudaRuntime;
+import org.cottention.cuda.CudaUnavailableException;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 

@@ -14,13 +14,13 @@ import org.cottention.harness.data.batch.MlmBatches;
 import org.cottention.harness.data.batch.MlmBatches.SentencePair;
 import org.cottention.harness.data.text.Document;
 import org.cottention.harness.data.text.Example;
-import org.cottention.harness.model.ClassificationBatch;
-import org.cottention.harness.model.CrossEntropy;
-import org.cottention.harness.model.LmBatch;
-import org.cottention.harness.model.MlmBatch;
 import org.cottention.harness.data.text.PretrainingText;
 import org.cottention.harness.data.tokenize.ByteTokenizer;
 import org.cottention.harness.data.tokenize.WordPieceTokenizer;
+import org.cottention.models.ClassificationBatch;
+import org.cottention.models.CrossEntropy;
+import org.cottention.models.LmBatch;
+import org.cottention.models.MlmBatch;
 import org.junit.jupiter.api.Test;
 
 class BatchesTest {

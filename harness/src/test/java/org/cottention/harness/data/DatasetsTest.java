@@ -12,7 +12,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
-import org.cottention.harness.cli.CliException;
+import org.cottention.harness.CliException;
 import org.cottention.harness.data.text.Acceptability;
 import org.cottention.harness.data.text.Datasets;
 import org.cottention.harness.data.text.Document;

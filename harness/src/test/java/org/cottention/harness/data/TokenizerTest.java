@@ -15,7 +15,7 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import org.cottention.harness.cli.CliException;
+import org.cottention.harness.CliException;
 import org.cottention.harness.data.tokenize.ByteTokenizer;
 import org.cottention.harness.data.tokenize.Gpt2BpeTokenizer;
 import org.cottention.harness.data.tokenize.Tokenizer;

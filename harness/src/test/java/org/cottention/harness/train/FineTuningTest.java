@@ -13,12 +13,13 @@ import java.util.SplittableRandom;
 import org.cottention.api.AttentionKind;
 import org.cottention.api.Nd;
 import org.cottention.harness.attention.AttentionRegistry;
-import org.cottention.harness.model.BertClassifier;
-import org.cottention.harness.model.BertPreTraining;
-import org.cottention.harness.model.ClassificationBatch;
-import org.cottention.harness.model.ModelConfig;
-import org.cottention.harness.model.OneThread;
-import org.cottention.harness.model.Pass;
+import org.cottention.harness.data.batch.ByteText;
+import org.cottention.kernels.OneThread;
+import org.cottention.models.BertClassifier;
+import org.cottention.models.BertPreTraining;
+import org.cottention.models.ClassificationBatch;
+import org.cottention.models.ModelConfig;
+import org.cottention.models.Pass;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -81,7 +82,7 @@ class FineTuningTest {
         assertTrue(m.accuracy() > 0.8 && m.f1() > 0.75 && m.matthews() > 0.6, kind + ": " + m);
     }
 
-    private static void assertArrayEqualsExact(org.cottention.harness.model.Parameter a, org.cottention.harness.model.Parameter b) {
+    private static void assertArrayEqualsExact(org.cottention.models.Parameter a, org.cottention.models.Parameter b) {
         org.junit.jupiter.api.Assertions.assertArrayEquals(Nd.toDoubles(a.value()), Nd.toDoubles(b.value()));
     }
 }

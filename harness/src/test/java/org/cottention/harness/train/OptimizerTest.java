@@ -3,9 +3,9 @@ package org.cottention.harness.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.cottention.api.Nd;
-import org.cottention.harness.model.Init;
-import org.cottention.harness.model.Parameter;
-import org.cottention.harness.model.Parameters;
+import org.cottention.models.Init;
+import org.cottention.models.Parameter;
+import org.cottention.models.Parameters;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 

@@ -7,9 +7,11 @@ import java.util.Random;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 import org.cottention.harness.data.tokenize.WordPieceTokenizer;
+import org.cottention.models.Pass;
 
 /**
- * A list of prepared (tokenized) examples that makes batches, padded to the longest example of each batch.
+ * A list of prepared (tokenized) examples that makes batches, padded to the longest example of each batch; the
+ * training side of the pipeline is {@link #sampled}, a {@link BatchSource} like every other source.
  * {@link #epoch} visits every example once in an order shuffled with the seed; {@link #inOrder} keeps the
  * order (evaluation). Batch b draws its randomness (masking, NSP) from the b-th {@link SplittableRandom#split()}
  * of a generator seeded with the seed: the same seed gives the same batches.
@@ -29,6 +31,31 @@ public abstract class Batches<B> {
 
     public Iterable<B> inOrder(int batchSize, long seed) {
         return batches(IntStream.range(0, size()).toArray(), batchSize, seed);
+    }
+
+    /**
+     * Batch i draws batchSize examples with replacement (as the reference trainers sample) from a generator
+     * seeded by (seed, i): the same for both attentions, and the same after a resume.
+     */
+    public BatchSource<B> sampled(int batchSize, long seed) {
+        int n = size();
+        if (n == 0) throw new IllegalStateException("no training examples");
+        return index -> {
+            SplittableRandom rng = new SplittableRandom(Pass.seedFor(seed, index));
+            int[] idx = new int[batchSize];
+            for (int i = 0; i < batchSize; i++) idx[i] = rng.nextInt(n);
+            return batch(idx, rng);
+        };
+    }
+
+    /** The first `limit` batches of the held-out examples in order (evaluation: the same for every run). */
+    public List<B> heldOut(int batchSize, int limit, long seed) {
+        List<B> out = new ArrayList<>();
+        for (B b : inOrder(batchSize, seed)) {
+            if (out.size() == limit) break;
+            out.add(b);
+        }
+        return out;
     }
 
     private Iterable<B> batches(int[] order, int batchSize, long seed) {

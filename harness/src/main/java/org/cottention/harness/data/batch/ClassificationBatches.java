@@ -1,6 +1,6 @@
 package org.cottention.harness.data.batch;
 
-import org.cottention.harness.model.ClassificationBatch;
+import org.cottention.models.ClassificationBatch;
 
 import java.util.ArrayList;
 import java.util.List;

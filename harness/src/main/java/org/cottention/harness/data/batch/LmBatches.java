@@ -1,7 +1,7 @@
 package org.cottention.harness.data.batch;
 
-import org.cottention.harness.model.CrossEntropy;
-import org.cottention.harness.model.LmBatch;
+import org.cottention.models.CrossEntropy;
+import org.cottention.models.LmBatch;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,7 +1,7 @@
 package org.cottention.harness.data.batch;
 
-import org.cottention.harness.model.CrossEntropy;
-import org.cottention.harness.model.MlmBatch;
+import org.cottention.models.CrossEntropy;
+import org.cottention.models.MlmBatch;
 
 import java.util.ArrayList;
 import java.util.List;

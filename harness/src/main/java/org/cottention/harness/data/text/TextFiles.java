@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
-import org.cottention.harness.cli.CliException;
+import org.cottention.harness.CliException;
 import org.cottention.harness.data.DataErrors;
 
 /** Reading the installed files: strict UTF-8, sorted listings, one-line errors that name the file and the fix. */

@@ -3,7 +3,7 @@ package org.cottention.harness.data.tokenize;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.cottention.harness.cli.CliException;
+import org.cottention.harness.CliException;
 import org.cottention.harness.data.DataRoot;
 
 /** The tokenizers by name: {@value ByteTokenizer#NAME}, {@value Gpt2BpeTokenizer#NAME}, {@value WordPieceTokenizer#NAME}. */

@@ -1,0 +1,60 @@
+package org.cottention.harness.data.batch;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/**
+ * Byte-level text for first training runs and tests (until the data module's tokenizers are wired in): token id =
+ * byte value 0..255, plus special ids above it. Split into a training part and a held-out tail.
+ */
+public final class ByteText {
+    /** Padding (GPT: also the end-of-text token). */
+    public static final int PAD = 256;
+    /** BERT specials. */
+    public static final int CLS = 257, SEP = 258, MASK = 259;
+    /** Vocabulary of a byte-level GPT: 256 bytes + PAD. */
+    public static final int GPT_VOCAB = 257;
+    /** Vocabulary of a byte-level BERT: 256 bytes + PAD, CLS, SEP, MASK. */
+    public static final int BERT_VOCAB = 260;
+
+    private final byte[] train, heldOut;
+    private final String source;
+
+    private ByteText(String source, byte[] all, double heldOutFraction) {
+        this.source = source;
+        int cut = (int) Math.round(all.length * (1 - heldOutFraction));
+        this.train = Arrays.copyOfRange(all, 0, cut);
+        this.heldOut = Arrays.copyOfRange(all, cut, all.length);
+    }
+
+    /** Reads a text file; the last heldOutFraction of its bytes is the held-out part. */
+    public static ByteText read(Path file, double heldOutFraction) throws IOException {
+        return new ByteText(file.toString(), Files.readAllBytes(file), heldOutFraction);
+    }
+
+    public static ByteText of(String name, byte[] bytes, double heldOutFraction) {
+        return new ByteText(name, bytes.clone(), heldOutFraction);
+    }
+
+    public String source() {
+        return source;
+    }
+
+    /** Token ids of the training part (0..255). */
+    public int[] train() {
+        return ids(train);
+    }
+
+    /** Token ids of the held-out part (0..255). */
+    public int[] heldOut() {
+        return ids(heldOut);
+    }
+
+    private static int[] ids(byte[] b) {
+        int[] out = new int[b.length];
+        for (int i = 0; i < b.length; i++) out[i] = b[i] & 0xFF;
+        return out;
+    }
+}

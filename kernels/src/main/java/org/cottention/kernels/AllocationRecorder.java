@@ -1,0 +1,63 @@
+package org.cottention.kernels;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
+import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
+import org.nd4j.linalg.api.memory.enums.LearningPolicy;
+import org.nd4j.linalg.api.memory.enums.MemoryKind;
+import org.nd4j.linalg.api.memory.enums.ResetPolicy;
+import org.nd4j.linalg.api.memory.enums.SpillPolicy;
+import org.nd4j.linalg.api.memory.pointers.PagedPointer;
+import org.nd4j.linalg.cpu.nativecpu.workspace.CpuWorkspace;
+
+/**
+ * An ND4J workspace that records the array allocations made while it is open: per opening, the largest single
+ * allocation, the total bytes and the count. Every INDArray created through Nd4j on the opening thread (the
+ * results of ops included) while it is current goes through {@link #alloc}. Its configuration is the one
+ * backend-notes.md measured to keep memory flat (over-allocate after learning the first cycle, memory reused
+ * every cycle), so the figures do not depend on when the garbage collector runs.
+ */
+public final class AllocationRecorder extends CpuWorkspace {
+    private long largest, total, count;
+
+    public AllocationRecorder(String id) {
+        super(WorkspaceConfiguration.builder()
+                .initialSize(0)
+                .policyAllocation(AllocationPolicy.OVERALLOCATE)
+                .policyLearning(LearningPolicy.FIRST_LOOP)
+                .policyReset(ResetPolicy.BLOCK_LEFT)
+                .policySpill(SpillPolicy.REALLOCATE)
+                .build(), id);
+    }
+
+    /** Makes this workspace current and restarts the counters; close() leaves it. */
+    public AllocationRecorder open() {
+        largest = 0;
+        total = 0;
+        count = 0;
+        notifyScopeEntered();
+        return this;
+    }
+
+    @Override
+    public PagedPointer alloc(long requiredMemory, MemoryKind kind, DataType type, boolean initialize) {
+        largest = Math.max(largest, requiredMemory);
+        total += requiredMemory;
+        count++;
+        return super.alloc(requiredMemory, kind, type, initialize);
+    }
+
+    /** Bytes of the largest allocation since open(). */
+    public long largestBytes() {
+        return largest;
+    }
+
+    /** Bytes allocated since open(). */
+    public long totalBytes() {
+        return total;
+    }
+
+    public long allocations() {
+        return count;
+    }
+}

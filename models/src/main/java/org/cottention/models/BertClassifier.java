@@ -1,0 +1,48 @@
+package org.cottention.models;
+
+import java.util.Map;
+import org.cottention.api.Attention;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * BERT for sequence classification (HF BertForSequenceClassification): encoder, pooler, dropout (hidden rate),
+ * dense E -> classes; loss = mean cross-entropy. Encoder and pooler parameters carry the same names as in
+ * {@link BertPreTraining}, so a pre-trained checkpoint loads into them by name.
+ */
+public final class BertClassifier extends BaseModel<ClassificationBatch> {
+    private final BertEncoder encoder;
+    private final BertPooler pooler;
+    private final Dropout dropout;
+    private final Linear classifier;
+
+    public BertClassifier(ModelConfig config, Attention attention, int classes, long seed) {
+        super(config, attention);
+        if (classes < 2) throw new IllegalArgumentException("classification needs >= 2 classes, got " + classes);
+        encoder = new BertEncoder(params, config, attention);
+        pooler = new BertPooler(params, config);
+        dropout = new Dropout(config.hiddenDropout());
+        classifier = new Linear(params, "classifier", config.hidden(), classes, Init.normal(config.initRange()), Init.zeros());
+        params.allocate(seed);
+        encoder.afterAllocate();
+    }
+
+    @Override
+    protected Loss run(ClassificationBatch batch, Pass pass, double scale, boolean backward) {
+        return forward(batch, pass, scale, backward).loss;
+    }
+
+    /** The argmax class of every sequence (dropout off). */
+    public int[] predict(ClassificationBatch batch) {
+        return forward(batch, Pass.evaluation(), 1.0, false).predicted;
+    }
+
+    private record Run(Loss loss, int[] predicted) {}
+
+    private Run forward(ClassificationBatch b, Pass pass, double scale, boolean backward) {
+        INDArray h = encoder.forward(b.ids(), b.tokenTypes(), BatchArrays.mask(b.mask(), config.dataType()), pass);
+        INDArray logits = classifier.forward(dropout.forward(pooler.forward(h, b.batch(), b.length()), pass));
+        CrossEntropy.Result ce = CrossEntropy.compute(logits, b.labels(), scale, backward);
+        if (backward) encoder.backward(pooler.backward(dropout.backward(classifier.backward(ce.gradient()))));
+        return new Run(new Loss(ce.loss(), ce.loss(), ce.count(), ce.correct(), Map.of("cls", ce.loss())), ce.predicted());
+    }
+}
