@@ -78,7 +78,7 @@ public final class PlotsCommand {
             Map<Path, FileTime> before = figures(dir);
             try {
                 e.report(profile, dir, t.getValue());
-            } catch (NumberFormatException | NullPointerException x) {
+            } catch (NumberFormatException x) {
                 throw new CliException("plots: " + dir.resolve(e.name() + ".csv") + ": a value the figures need is "
                         + "missing or not a number (" + x.getMessage() + "); regenerate it with ./reproduce.sh --only "
                         + e.name());

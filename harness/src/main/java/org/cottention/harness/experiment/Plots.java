@@ -103,6 +103,8 @@ public final class Plots {
 
     static {
         System.setProperty("java.awt.headless", "true");
+        // rotated labels (the y axis title) as rotated text, not glyph outlines: searchable, editable SVG
+        org.jfree.chart.text.TextUtils.setUseDrawRotatedStringWorkaround(false);
     }
 
     public static final double WIDTH_IN = 3.5;
@@ -623,11 +625,29 @@ public final class Plots {
             // prefer 1-2-5 over finer steps when it gives at least three ticks
             if (candidates.get(2).size() >= 3) candidates.subList(0, 2).clear();
             else if (candidates.get(1).size() >= 3) candidates.subList(0, 1).clear();
+            // less than a factor of two: evenly spaced round values
+            else if (candidates.get(0).size() < 2) candidates.add(0, evenTicks(lo, hi));
         }
         for (List<Double> c : candidates) {
             if (fits(c, position, size, scale == Scale.LOG2)) return c;
         }
         return candidates.get(candidates.size() - 1);
+    }
+
+    /** About four multiples of a 1-2-5 step inside [lo, hi]. */
+    private static List<Double> evenTicks(double lo, double hi) {
+        double step = Math.pow(10, Math.floor(Math.log10((hi - lo) / 4)));
+        for (double m : new double[] {5, 2, 1}) {
+            if ((hi - lo) / (m * step) >= 3) {
+                step *= m;
+                break;
+            }
+        }
+        List<Double> c = new ArrayList<>();
+        for (double v = Math.ceil(lo / step) * step; v <= hi; v += step) {
+            c.add(new BigDecimal(v).round(new MathContext(12)).doubleValue());
+        }
+        return c;
     }
 
     private static List<Double> decades(double[] mantissas, int first, int last, int step, double lo, double hi) {
