@@ -677,14 +677,19 @@ public final class Plots {
      * millions as 1M, smaller values as they are (0.005, 2, 500).
      */
     static String label(double v, boolean binary) {
+        return label(v, binary, 1e3);
+    }
+
+    /** The same with thousands written as k only from thousandsFrom on (10000 on linear axes: 800, 1200). */
+    private static String label(double v, boolean binary, double thousandsFrom) {
         if (v == 0) return "0";
         double a = Math.abs(v);
         if (binary) {
             if (a >= 1 << 20 && a % (1 << 20) == 0) return plain(v / (1 << 20)) + "M";
             if (a >= 1024 && a % 1024 == 0) return plain(v / 1024) + "k";
         } else {
-            if (a >= 1e6 && a % 1e5 == 0) return plain(v / 1e6) + "M";
-            if (a >= 1e3 && a % 1e2 == 0) return plain(v / 1e3) + "k";
+            if (a >= Math.max(1e6, thousandsFrom) && a % 1e5 == 0) return plain(v / 1e6) + "M";
+            if (a >= thousandsFrom && a % 1e2 == 0) return plain(v / 1e3) + "k";
         }
         return plain(v);
     }
@@ -693,7 +698,7 @@ public final class Plots {
         return new BigDecimal(v).round(new MathContext(10)).stripTrailingZeros().toPlainString();
     }
 
-    /** The tick label format of the linear axes ({@link #label}). */
+    /** The tick label format of the linear axes ({@link #label}; thousands as k from 10000 on). */
     private static final class PlainFormat extends NumberFormat {
         private final boolean binary;
 
@@ -703,12 +708,12 @@ public final class Plots {
 
         @Override
         public StringBuffer format(double number, StringBuffer to, FieldPosition pos) {
-            return to.append(label(Math.abs(number) < 1e-12 ? 0 : number, binary));
+            return to.append(label(Math.abs(number) < 1e-12 ? 0 : number, binary, 1e4));
         }
 
         @Override
         public StringBuffer format(long number, StringBuffer to, FieldPosition pos) {
-            return to.append(label(number, binary));
+            return to.append(label(number, binary, 1e4));
         }
 
         @Override
