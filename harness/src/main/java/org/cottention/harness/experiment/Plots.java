@@ -369,7 +369,7 @@ public final class Plots {
             for (int i = 0; i < histograms.size(); i++) r.setSeriesPaint(i, colour(i));
             NumberAxis x = (NumberAxis) axis(xLabel, xScale, false);
             x.setAutoRange(false);
-            x.setRange(edges[0], edges[1]);
+            x.setRange(edges[0] - edges[2] / 2, edges[1] + edges[2] / 2);
             NumberAxis count = (NumberAxis) axis(yLabel.isEmpty() ? "count" : yLabel, Scale.LINEAR_INTEGER, true);
             count.setUpperMargin(0.15);
             XYPlot plot = new XYPlot(data, x, count, r);
@@ -742,19 +742,22 @@ public final class Plots {
     }
 
     /**
-     * Training and held-out loss against step of several runs, read from the curve.csv each run keeps in
-     * work/RUN/; returns false (and writes nothing) when none of the runs' curves is there.
+     * The main loss (BERT: masked LM, without NSP) on the training batches and held out against step of several
+     * runs, read from the curve.csv each run keeps in work/RUN/; returns false (and writes nothing) when none of the
+     * runs' curves is there. The held-out loss is the main loss, so the training curve is too.
      */
-    static boolean curves(Path file, String title, Path work, List<String> runs) throws IOException {
+    static boolean curves(Path file, String title, String yLabel, Path work, List<String> runs) throws IOException {
         Figure f = figure(title).subtitle("thin: training batches; dashed, markers: held-out")
-                .x("step", Scale.LINEAR_INTEGER).y("loss (nats/token)", Scale.LINEAR).yIncludesZero(false);
+                .x("step", Scale.LINEAR_INTEGER).y(yLabel, Scale.LINEAR).yIncludesZero(false);
         boolean any = false;
         for (String run : runs) {
             Path csv = work.resolve(run).resolve("curve.csv");
             if (!Files.isRegularFile(csv)) continue;
             any = true;
             List<Map<String, String>> rows = Experiments.readCsv(csv);
-            f.add(series(run + " (train)", points(rows, r -> true, "step", "train_loss")).group(run).thin().unlisted());
+            List<double[]> train = points(rows, r -> true, "step", "train_main_loss");
+            if (train.isEmpty()) train = points(rows, r -> true, "step", "train_loss");
+            f.add(series(run + " (train)", train).group(run).thin().unlisted());
             f.add(series(run, points(rows, r -> !r.get("eval_loss").isEmpty()
                     && !r.get("eval_loss").equals("NaN"), "step", "eval_loss")).group(run).dash(Dash.DASHED));
         }

@@ -107,7 +107,7 @@ public final class PlotFixtures {
             List<Map<String, String>> rows = new ArrayList<>();
             for (int step = 1; step <= 60; step++) {
                 double loss = 7 + (run.contains("cosine") ? 0.1 : 0) + 3 * Math.exp(-step / 10.0);
-                rows.add(row(null, "step", step, "train_loss", loss, "eval_loss", step % 10 == 0 ? loss + 0.05 : ""));
+                rows.add(row(null, "step", step, "train_loss", loss + 0.7, "train_main_loss", loss, "eval_loss", step % 10 == 0 ? loss + 0.05 : ""));
             }
             write(dir.resolve(".runs/bert/work").resolve(run).resolve("curve.csv"), rows);
         }
