@@ -269,10 +269,11 @@ public final class Plots {
             }
             JFreeChart chart = chart();
             byte[] pngBytes = Plots.png(chart);
-            String svg = Plots.svg(chart);
+            String base = name.substring(0, name.length() - 4);
+            String svg = Plots.svg(chart, base);
             if (png.getParent() != null) Files.createDirectories(png.getParent());
             AtomicFiles.write(png, pngBytes);
-            AtomicFiles.writeString(png.resolveSibling(name.substring(0, name.length() - 4) + ".svg"), svg);
+            AtomicFiles.writeString(png.resolveSibling(base + ".svg"), svg);
         }
 
         JFreeChart chart() {
@@ -561,8 +562,10 @@ public final class Plots {
         return out.toByteArray();
     }
 
-    private static String svg(JFreeChart chart) {
+    /** The SVG document; its ids start with the figure's name (not a clock reading), so a redraw is byte-identical. */
+    private static String svg(JFreeChart chart, String name) {
         SVGGraphics2D g = new SVGGraphics2D(WIDTH_PT, HEIGHT_PT, SVGUnits.PT);
+        g.setDefsKeyPrefix(name.replaceAll("[^A-Za-z0-9_-]", "_") + "-");
         chart.draw(g, new Rectangle2D.Double(0, 0, WIDTH_PT, HEIGHT_PT));
         return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                 + g.getSVGElement(null, true, new ViewBox(0, 0, (int) Math.ceil(WIDTH_PT), (int) Math.ceil(HEIGHT_PT)),
