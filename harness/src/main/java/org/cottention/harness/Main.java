@@ -10,6 +10,7 @@ import org.cottention.harness.cli.BenchCommand;
 import org.cottention.harness.cli.CheckResultsCommand;
 import org.cottention.harness.cli.DataCommand;
 import org.cottention.harness.cli.ExperimentRunCommand;
+import org.cottention.harness.cli.PlotsCommand;
 import org.cottention.harness.cli.ReproduceCommand;
 import org.cottention.harness.cli.TrainCommand;
 import org.cottention.harness.gpu.GpuCheck;
@@ -35,6 +36,7 @@ public final class Main {
         register("reproduce", "the experiments (what ./reproduce.sh runs): tables, plots, README", ReproduceCommand::run);
         register("experiment-run", "one configuration of one experiment (the reproduce runner starts these)",
                 ExperimentRunCommand::run);
+        register("plots", "redraws a reproduction's figures (PNG + SVG) from its tables, without rerunning", PlotsCommand::run);
         register("check-results", "checks a reproduction's CSV tables against their schemas", CheckResultsCommand::run);
         register("data", "data sets, splits and tokenizers: 'data stats' counts them", DataCommand::run);
         register("gpu-check", "validate and time the CUDA kernels on this machine's GPU (see docs/cuda.md)", GpuCheck::run);

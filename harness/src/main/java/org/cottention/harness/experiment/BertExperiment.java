@@ -187,7 +187,8 @@ public final class BertExperiment implements Experiment {
 
     @Override
     public void report(Profile profile, Path dir, List<Map<String, String>> rows) throws IOException {
-        Plots.curves(dir.resolve("bert_pretraining_curves.png"), "BERT pretraining (MLM + NSP): learning curves",
+        Plots.curves(dir.resolve("bert_pretraining_curves.png"), "BERT pretraining: masked-LM loss vs step",
+                "MLM cross-entropy (nats/token)",
                 Experiments.workDir(dir, this), List.of("pretrain-cosine", "pretrain-softmax"));
     }
 

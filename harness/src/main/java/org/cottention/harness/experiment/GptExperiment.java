@@ -147,18 +147,20 @@ public final class GptExperiment implements Experiment {
 
     @Override
     public void report(Profile profile, Path dir, List<Map<String, String>> rows) throws IOException {
-        Map<String, List<double[]>> train = new LinkedHashMap<>(), eval = new LinkedHashMap<>();
-        for (String v : new String[] {"softmax", "cosine", "cosine-no-stabiliser"}) {
-            train.put(v + " (train)", Plots.points(rows, r -> r.get("variant").equals(v) && r.get("phase").equals("curve"),
-                    "step", "train_loss"));
-            eval.put(v + " (held-out)", Plots.points(rows, r -> r.get("variant").equals(v) && r.get("phase").equals("curve"),
-                    "step", "eval_loss"));
-        }
-        Map<String, List<double[]>> all = new LinkedHashMap<>(train);
-        all.putAll(eval);
         String shape = rows.isEmpty() ? "" : rows.get(0).get("model") + ", " + rows.get(0).get("shape");
-        Plots.lines(dir.resolve("gpt_learning_curves.png"), "GPT-J causal LM: learning curves", shape, "step",
-                "cross-entropy (nats per token)", false, false, all);
+        Plots.Figure f = Plots.figure("GPT-J causal LM: cross-entropy vs step")
+                .subtitle(shape + "; thin: training batches, dashed: held-out")
+                .x("step", Plots.Scale.LINEAR_INTEGER).y("cross-entropy (nats/token)", Plots.Scale.LINEAR)
+                .yIncludesZero(false);
+        for (String v : new String[] {"softmax", "cosine", "cosine-no-stabiliser"}) {
+            f.add(Plots.series(v + " (train)", Plots.points(rows, r -> r.get("variant").equals(v)
+                    && r.get("phase").equals("curve"), "step", "train_loss")).group(v).thin().unlisted());
+        }
+        for (String v : new String[] {"softmax", "cosine", "cosine-no-stabiliser"}) {
+            f.add(Plots.series(v, Plots.points(rows, r -> r.get("variant").equals(v)
+                    && r.get("phase").equals("curve"), "step", "eval_loss")).group(v).dash(Plots.Dash.DASHED));
+        }
+        f.write(dir.resolve("gpt_learning_curves.png"));
     }
 
     @Override

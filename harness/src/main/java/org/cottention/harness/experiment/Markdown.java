@@ -50,7 +50,10 @@ final class Markdown {
         return String.format(Locale.ROOT, "%.3g", x);
     }
 
-    static String image(String file, String alt) {
-        return "![" + alt + "](" + file + ")\n";
+    /** A PNG figure (GitHub renders it) with a link to its vector twin, the .svg that {@link Plots} writes beside it. */
+    static String image(String png, String alt) {
+        if (!png.endsWith(".png")) throw new IllegalArgumentException("a figure link must name its .png: " + png);
+        String svg = png.substring(0, png.length() - 4) + ".svg";
+        return "![" + alt + "](" + png + ") ([SVG](" + svg + "))\n";
     }
 }

@@ -92,14 +92,16 @@ public final class StabiliserExperiment implements Experiment {
 
     @Override
     public void report(Profile profile, Path dir, List<Map<String, String>> rows) throws IOException {
-        Map<String, double[]> series = new LinkedHashMap<>();
+        double initial = StabilizerExponent.sigmoid(0.5);
+        Plots.Figure f = Plots.figure("Learned sigma(m) per head after training")
+                .subtitle("every head of every layer of the cosine models")
+                .x("sigma(m)", Plots.Scale.LINEAR).y("heads (count)", Plots.Scale.LINEAR_INTEGER)
+                .marker(initial, String.format(Locale.ROOT, "initial sigma(0.5) = %.4f", initial));
         for (String model : new String[] {"bert", "gptj"}) {
-            series.put("cosine " + model, rows.stream().filter(r -> r.get("model").equals(model))
+            f.histogram("cosine " + model, rows.stream().filter(r -> r.get("model").equals(model))
                     .mapToDouble(r -> Double.parseDouble(r.get("sigma_m"))).toArray());
         }
-        Plots.histogram(dir.resolve("stabiliser_sigma_m.png"), "Learned stabiliser sigma(m) at the end of training",
-                String.format(Locale.ROOT, "every head of every layer; initial value sigma(0.5) = %.4f",
-                        StabilizerExponent.sigmoid(0.5)), "sigma(m)", series, 20, 0, 1);
+        f.write(dir.resolve("stabiliser_sigma_m.png"));
     }
 
     @Override
