@@ -88,7 +88,7 @@ do_pack() {
   [ -n "$jlink" ] || die "no jlink (set JLINK)"
   local compress=--compress=zip-9
   "$jlink" --version 2>/dev/null | grep -q '^1[0-9]\.\|^20\.' && compress=--compress=2
-  "$jlink" --add-modules java.base,java.logging --strip-debug --no-header-files --no-man-pages "$compress" \
+  "$jlink" --add-modules java.base,java.logging,jdk.incubator.vector --strip-debug --no-header-files --no-man-pages "$compress" \
     --output "$pack/jre" || die "jlink failed"
   {
     echo "sources $(sources_digest)"

@@ -105,6 +105,19 @@ public abstract class RawArray {
     /** this[offset .. offset+n) = 0. */
     public abstract void zero(long offset, long n);
 
+    /** Whether this is a float32 array (else float64). */
+    public abstract boolean isFloat();
+
+    /** dst[dstOff .. dstOff+n) = this[offset .. offset+n), float32 arrays only (the vector kernels' input). */
+    public void readFloats(long offset, float[] dst, int dstOff, int n) {
+        ((F32) this).bulkGet(offset, dst, dstOff, n);
+    }
+
+    /** this[offset .. offset+n) = src[srcOff .. srcOff+n), float32 arrays only. */
+    public void writeFloats(long offset, float[] src, int srcOff, int n) {
+        ((F32) this).bulkPut(offset, src, srcOff, n);
+    }
+
     // Row operations on `rows` consecutive rows of width d starting at row r0 (elements r0*d ...), computed in
     // double, one bulk read and write per call: the elementwise steps of the kernels, in the array's own dtype.
 
@@ -196,6 +209,11 @@ public abstract class RawArray {
         F32(FloatPointer base, long n, int bits) {
             super(base, n, bits);
             this.base = base;
+        }
+
+        @Override
+        public boolean isFloat() {
+            return true;
         }
 
         private FloatBuffer seg(long i) {
@@ -336,6 +354,11 @@ public abstract class RawArray {
         F64(DoublePointer base, long n, int bits) {
             super(base, n, bits);
             this.base = base;
+        }
+
+        @Override
+        public boolean isFloat() {
+            return false;
         }
 
         private DoubleBuffer seg(long i) {

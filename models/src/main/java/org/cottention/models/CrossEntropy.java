@@ -1,8 +1,8 @@
 package org.cottention.models;
 
-import org.cottention.api.Nd;
+import org.cottention.kernels.FusedLayers;
+import org.cottention.kernels.RawArray;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * Mean cross-entropy over labelled rows: logits (M, C), labels (M) with {@link #IGNORE} (-100, as PyTorch) for a
@@ -27,34 +27,18 @@ public final class CrossEntropy {
     public static Result compute(INDArray logits, int[] labels, double scale, boolean wantGradient) {
         long m = logits.size(0), classes = logits.size(1);
         if (labels.length != m) throw new IllegalArgumentException("labels: " + labels.length + " for " + m + " rows");
-        INDArray shifted = logits.subColumnVector(logits.max(true, 1));            // (M, C)
-        INDArray exp = Transforms.exp(shifted, true);
-        INDArray sum = exp.sum(true, 1);                                             // (M, 1)
-        double[] logSum = Nd.toDoubles(Transforms.log(sum, true));
-        long[] argmax = logits.argMax(1).toLongVector();
-        int[] predicted = new int[(int) m];
-        long count = 0, correct = 0;
-        double total = 0;
-        for (int i = 0; i < m; i++) {
-            predicted[i] = (int) argmax[i];
-            int y = labels[i];
+        long count = 0;
+        for (int y : labels) {
             if (y == IGNORE) continue;
             if (y < 0 || y >= classes) throw new IllegalArgumentException("label " + y + " outside [0, " + classes + ")");
-            total += logSum[i] - shifted.getDouble(i, y);
             count++;
-            if (argmax[i] == y) correct++;
         }
-        INDArray gradient = null;
-        if (wantGradient) {
-            gradient = exp.diviColumnVector(sum);                                     // softmax
-            double[] weight = new double[(int) m];
-            for (int i = 0; i < m; i++) {
-                if (labels[i] == IGNORE) continue;
-                gradient.putScalar(i, labels[i], gradient.getDouble(i, labels[i]) - 1.0);
-                weight[i] = scale / count;
-            }
-            gradient.muliColumnVector(Nd.fromDoubles(weight, logits.dataType(), m, 1));
-        }
+        INDArray z = RawArray.contiguous(logits);
+        INDArray gradient = wantGradient ? z.ulike() : null;
+        int[] predicted = new int[(int) m];
+        double total = FusedLayers.softmaxCrossEntropy(z, labels, count == 0 ? 0 : scale / count, gradient, predicted);
+        long correct = 0;
+        for (int i = 0; i < m; i++) if (labels[i] != IGNORE && predicted[i] == labels[i]) correct++;
         return new Result(count == 0 ? 0.0 : total / count, count, correct, predicted, gradient);
     }
 }

@@ -1,11 +1,13 @@
 package org.cottention.models;
 
+import org.cottention.kernels.FusedLayers;
+import org.cottention.kernels.RawArray;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.ops.transforms.Transforms;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * LayerNorm over the last axis of (M, E): y = (x - mean) / sqrt(var + eps) * gamma + beta, var biased (as PyTorch).
- * BERT uses eps 1e-12, GPT-J 1e-5.
+ * BERT uses eps 1e-12, GPT-J 1e-5. Forward and backward are single-pass fused kernels ({@link FusedLayers}).
  */
 public final class LayerNorm {
     private final Parameter gamma, beta;
@@ -18,21 +20,20 @@ public final class LayerNorm {
         this.eps = eps;
     }
 
-    /** x (M, E) -> y (M, E). */
-    public INDArray forward(INDArray x) {
-        INDArray centered = x.subColumnVector(x.mean(true, 1));
-        INDArray var = centered.mul(centered).mean(true, 1);                         // (M, 1)
-        rstd = Transforms.sqrt(var.addi(eps), false).rdivi(1.0);
-        xhat = centered.muliColumnVector(rstd);
-        return xhat.mulRowVector(gamma.value()).addiRowVector(beta.value());
+    /** x (M, E) -> y (M, E); keeps xhat (M, E) and rstd (M). */
+    public INDArray forward(INDArray in) {
+        INDArray x = RawArray.contiguous(in);
+        INDArray y = x.ulike();
+        xhat = x.ulike();
+        rstd = Nd4j.createUninitialized(x.dataType(), x.size(0));
+        FusedLayers.layerNormForward(x, gamma.value(), beta.value(), eps, y, xhat, rstd);
+        return y;
     }
 
     /** dx = rstd (dxhat - mean(dxhat) - xhat mean(dxhat xhat)), dxhat = dy gamma; dgamma += sum(dy xhat), dbeta += sum(dy). */
     public INDArray backward(INDArray dy) {
-        gamma.grad().addi(dy.mul(xhat).sum(0));
-        beta.grad().addi(dy.sum(0));
-        INDArray dxhat = dy.mulRowVector(gamma.value());
-        INDArray meanD = dxhat.mean(true, 1), meanDX = dxhat.mul(xhat).mean(true, 1);
-        return dxhat.subiColumnVector(meanD).subi(xhat.mulColumnVector(meanDX)).muliColumnVector(rstd);
+        INDArray g = RawArray.contiguous(dy), dx = g.ulike();
+        FusedLayers.layerNormBackward(g, xhat, rstd, gamma.value(), dx, gamma.grad(), beta.grad());
+        return dx;
     }
 }

@@ -1,6 +1,8 @@
 package org.cottention.models;
 
 import org.cottention.api.Nd;
+import org.cottention.kernels.FusedLayers;
+import org.cottention.kernels.RawArray;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -42,7 +44,7 @@ public final class Linear {
     /** dy (M, out) -> dx (M, in); dW += dy^T x, db += sum of the rows of dy. */
     public INDArray backward(INDArray dy) {
         Nd.mmul(dy, true, x, false, weight.grad(), 1.0);
-        if (bias != null) bias.grad().addi(dy.sum(0));
+        if (bias != null) FusedLayers.addColumnSums(RawArray.contiguous(dy), bias.grad());
         return Nd.mmul(dy, false, weight.value(), false, Nd4j.create(dy.dataType(), dy.size(0), in), 0.0);
     }
 }

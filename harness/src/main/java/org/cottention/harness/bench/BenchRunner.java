@@ -76,6 +76,8 @@ public final class BenchRunner {
     /** The JVM flags of every benchmark fork (the launcher's, for the forks JMH starts). */
     static String[] forkJvmArgs() {
         List<String> args = new ArrayList<>();
+        args.add("--add-modules");             // the fused kernels' Vector API, as the launcher
+        args.add("jdk.incubator.vector");
         // As the launcher: JavaCPP's default native-memory cap is derived from -Xmx; the arrays are not.
         args.add("-Dorg.bytedeco.javacpp.maxbytes=0");
         args.add("-Dorg.bytedeco.javacpp.maxphysicalbytes=0");

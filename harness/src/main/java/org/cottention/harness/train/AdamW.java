@@ -1,9 +1,9 @@
 package org.cottention.harness.train;
 
+import org.cottention.kernels.FusedLayers;
 import org.cottention.models.Parameters;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * AdamW as torch.optim.AdamW (the reference's optimiser), on the flat parameter buffers:
@@ -80,15 +80,10 @@ public final class AdamW {
     /** One update with learning rate lr from the accumulated gradients (which it does not clear). */
     public void step(double lr) {
         t++;
-        INDArray p = params.values(), g = params.grads();
-        if (config.weightDecay > 0 && lr > 0) {
-            if (config.decayOn == DecayOn.ALL) p.muli(1.0 - lr * config.weightDecay);
-            else p.muli(params.weightMask().mul(-lr * config.weightDecay).addi(1.0));
-        }
-        m.muli(config.beta1).addi(g.mul(1.0 - config.beta1));
-        v.muli(config.beta2).addi(g.mul(g).muli(1.0 - config.beta2));
         double c1 = 1.0 - Math.pow(config.beta1, t), c2 = 1.0 - Math.pow(config.beta2, t);
-        INDArray denom = Transforms.sqrt(v, true).muli(1.0 / Math.sqrt(c2)).addi(config.eps);
-        p.subi(m.div(denom).muli(lr / c1));
+        // One fused pass over the flat buffers: decay, both moments, the update (FusedLayers.adamW's formula).
+        FusedLayers.adamW(params.values(), params.grads(), m, v,
+                config.decayOn == DecayOn.ALL ? null : params.weightMask(), lr, config.beta1, config.beta2, config.eps,
+                config.weightDecay, c1, c2);
     }
 }
