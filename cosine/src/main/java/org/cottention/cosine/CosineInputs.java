@@ -55,17 +55,18 @@ final class CosineInputs {
         logDerivative = Nd4j.createUninitialized(DataType.DOUBLE, b, s);
 
         double[][] mask = in.maskValues();
-        double[][] count = new double[(int) n][(int) s];       // the divisor's count at each (key) position
+        double[][] lnCount = new double[(int) n][(int) s];     // ln of the divisor's count at each (key) position
         for (int seq = 0; seq < n; seq++) {
             double total = 0;
             for (double p : mask[seq]) total += p;
-            double prefix = countOffset == null ? 0 : countOffset[seq];
+            double prefix = countOffset == null ? 0 : countOffset[seq], lnTotal = Math.log(total);
             for (int t = 0; t < s; t++) {
                 prefix += mask[seq][t];
-                count[seq][t] = causal ? prefix : total;
+                lnCount[seq][t] = causal ? Math.log(prefix) : lnTotal;
             }
         }
-        double[] m = in.stabilizer();
+        double[] sigma = in.stabilizer();
+        for (int h = 0; h < sigma.length; h++) sigma[h] = StabilizerExponent.sigmoid(sigma[h]);
         RawArray q = raw(in.q()), k = raw(in.k()), v = raw(in.v());
         RawArray qhR = RawArray.of(qh), khR = RawArray.of(kh), vhR = RawArray.of(vh);
         RawArray qf = RawArray.of(qFactor), kf = RawArray.of(kFactor), qa = RawArray.of(qAboveEps);
@@ -80,9 +81,9 @@ final class CosineInputs {
                 normalizeBlock(q, qhR, r0, rows, (int) dk, mask[seq], t0, qf, qa, factor, above);
                 normalizeBlock(k, khR, r0, rows, (int) dk, mask[seq], t0, kf, ka, factor, above);
                 for (int i = 0; i < rows; i++) {
-                    double p = mask[seq][t0 + i], c = count[seq][t0 + i];
-                    scale[i] = p / StabilizerExponent.divisor(c, m[h]);
-                    logDer[i] = p * StabilizerExponent.logDerivative(c, m[h]);
+                    double p = mask[seq][t0 + i], lnc = lnCount[seq][t0 + i];
+                    scale[i] = p / StabilizerExponent.divisorFromLog(lnc, sigma[h]);
+                    logDer[i] = p * StabilizerExponent.logDerivativeFromLog(lnc, sigma[h]);
                 }
                 vs.write(r0, scale, 0, rows);
                 ld.write(r0, logDer, 0, rows);

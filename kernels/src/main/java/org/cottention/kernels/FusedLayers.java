@@ -319,4 +319,36 @@ public final class FusedLayers {
         RawArray.gemm(1, RawArray.of(ones).matrix(0, 1, m), RawArray.of(x).matrix(0, m, n), 1,
                 RawArray.of(acc).matrix(0, 1, n));
     }
+
+    /**
+     * Rotary embedding of interleaved pairs, x (B, s, d) -> out (B, s, d), position t of every row block using row
+     * offset + t of the tables cos, sin (P, d): out_j = x_j cos_j + x_(j xor 1) sin_j (forward; sin already carries
+     * the pair's sign: -sin for even j, +sin for odd), or its transpose, dx_j = dy_j cos_j + dy_(j xor 1)
+     * sin_(j xor 1) (backward). out may not be x.
+     */
+    public static void rotary(INDArray x, INDArray cos, INDArray sin, long offset, boolean transpose, INDArray out) {
+        long b = x.size(0);
+        int s = (int) x.size(1), d = (int) x.size(2);
+        RawArray xr = RawArray.of(x), or = RawArray.of(out);
+        double[] c = new double[s * d], sn = new double[s * d];
+        RawArray.of(cos).read(offset * d, c, 0, s * d);
+        RawArray.of(sin).read(offset * d, sn, 0, s * d);
+        int per = Math.max(1, CHUNK / (s * d)), chunks = (int) ((b + per - 1) / per);
+        KernelThreads.forEach(chunks, k -> {
+            long b0 = (long) k * per;
+            int nb = (int) Math.min(per, b - b0), len = nb * s * d;
+            double[][] a = SCRATCH.get().doubles(len);
+            xr.read(b0 * s * d, a[0], 0, len);
+            double[] in = a[0], y = a[1];
+            for (int blk = 0, o = 0; blk < nb; blk++) {
+                for (int t = 0, tt = 0; t < s; t++, tt += d, o += d) {
+                    for (int j = 0; j < d; j++) {
+                        int p = j ^ 1;
+                        y[o + j] = in[o + j] * c[tt + j] + in[o + p] * (transpose ? sn[tt + p] : sn[tt + j]);
+                    }
+                }
+            }
+            or.write(b0 * s * d, y, 0, len);
+        });
+    }
 }

@@ -306,18 +306,7 @@ public abstract class RawArray {
             float[] a = rowScratch(0, n), b = other == this ? a : rowScratch(1, n);   // squared norms read once
             bulkGet(at, a, 0, n);
             if (b != a) ((F32) other).bulkGet(at, b, 0, n);
-            for (int i = 0, base = 0; i < rows; i++, base += d) {
-                double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-                int e = base, end = base + d, end4 = base + (d & ~3);
-                for (; e < end4; e += 4) {
-                    s0 += (double) a[e] * b[e];
-                    s1 += (double) a[e + 1] * b[e + 1];
-                    s2 += (double) a[e + 2] * b[e + 2];
-                    s3 += (double) a[e + 3] * b[e + 3];
-                }
-                for (; e < end; e++) s0 += (double) a[e] * b[e];
-                out[i] = (s0 + s1) + (s2 + s3);
-            }
+            Float32Lanes.rowDots(a, b, rows, d, out);
         }
 
         @Override
@@ -326,10 +315,7 @@ public abstract class RawArray {
             long at = r0 * d;
             float[] a = rowScratch(0, n);
             bulkGet(at, a, 0, n);
-            for (int i = 0, base = 0; i < rows; i++, base += d) {
-                float f = (float) factor[i];
-                for (int e = base; e < base + d; e++) a[e] *= f;
-            }
+            Float32Lanes.scaleRows(a, rows, d, factor);
             ((F32) dst).bulkPut(at, a, 0, n);
         }
 
@@ -340,10 +326,7 @@ public abstract class RawArray {
             float[] y = rowScratch(0, n), b = rowScratch(1, n);
             bulkGet(at, y, 0, n);
             ((F32) x).bulkGet(at, b, 0, n);
-            for (int i = 0, base = 0; i < rows; i++, base += d) {
-                double al = alpha[i], be = beta[i];
-                for (int e = base; e < base + d; e++) y[e] = (float) (al * y[e] + be * b[e]);
-            }
+            Float32Lanes.combineRows(y, b, rows, d, alpha, beta);
             bulkPut(at, y, 0, n);
         }
     }

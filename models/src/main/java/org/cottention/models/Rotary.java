@@ -1,11 +1,14 @@
 package org.cottention.models;
 
 import org.cottention.api.Nd;
+import org.cottention.kernels.FusedLayers;
+import org.cottention.kernels.RawArray;
+import org.cottention.kernels.FusedLayers;
+import org.cottention.kernels.RawArray;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * GPT-J's rotary position embedding (paper-spec §4 step 2; HF create_sinusoidal_positions + apply_rotary_pos_emb):
@@ -15,14 +18,14 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  *   (x_2i, x_2i+1) -> (x_2i cos - x_2i+1 sin, x_2i+1 cos + x_2i sin);   dimensions >= r pass through.
  * </pre>
  * Applied to q and k before the attention (so before cosine attention's normalisation, which it commutes with:
- * a rotation keeps the norm). Computed as y = x ⊙ C + (x P) ⊙ S with P the (d x d) permutation that swaps each pair,
- * C = (cos, cos, ..., 1, 1) and S = (-sin, +sin, ..., 0, 0) per position: two broadcast products and one small
- * matmul instead of strided pair views. The backward is the transpose: dx = dy ⊙ C + (dy ⊙ S) P (P = P^T).
+ * a rotation keeps the norm). Computed as y = x ⊙ C + (x P) ⊙ S with P the permutation that swaps each pair,
+ * C = (cos, cos, ..., 1, 1) and S = (-sin, +sin, ..., 0, 0) per position, in one fused pass over the rows
+ * ({@link FusedLayers#rotary}). The backward is the transpose: dx = dy ⊙ C + (dy ⊙ S) P (P = P^T).
  */
 public final class Rotary {
     private final int rotaryDim;
-    /** C and S for positions [0, cached), (cached, d) each; the swap P (d, d). Outside any workspace. */
-    private INDArray cosTable, sinTable, swap;
+    /** C and S for positions [0, cached), (cached, d) each. Outside any workspace. */
+    private INDArray cosTable, sinTable;
     private long cached;
 
     public Rotary(int rotaryDim) {
@@ -36,38 +39,25 @@ public final class Rotary {
 
     /** x (N, H, s, d) at positions offset..offset+s-1 -> rotated copy. */
     public INDArray forward(INDArray x, long offset) {
-        INDArray[] t = tables(x, offset);
-        INDArray rows = rows(x);
-        return rows.mul(t[0]).addi(swapPairs(rows).muli(t[1])).reshape('c', x.shape());
+        return apply(x, offset, false);
     }
 
     /** dy (N, H, s, d) -> dx, the transpose of {@link #forward}. */
     public INDArray backward(INDArray dy, long offset) {
-        INDArray[] t = tables(dy, offset);
-        INDArray rows = rows(dy);
-        return swapPairs(rows.mul(t[1])).addi(rows.mul(t[0])).reshape('c', dy.shape());
+        return apply(dy, offset, true);
     }
 
-    /** (N, H, s, d) -> (N*H, s, d), C-ordered. */
-    private static INDArray rows(INDArray x) {
-        return x.reshape('c', x.size(0) * x.size(1), x.size(2), x.size(3));
-    }
-
-    /** (B, s, d) @ P: one 2-D product over all B*s rows. */
-    private INDArray swapPairs(INDArray rows) {
-        INDArray flat = rows.reshape('c', rows.size(0) * rows.size(1), rows.size(2));
-        return Nd.mmul(flat, false, swap, false, Nd4j.create(rows.dataType(), flat.shape()), 0.0).reshape('c', rows.shape());
-    }
-
-    /** C and S for the positions of x, (s, d) views. */
-    private INDArray[] tables(INDArray x, long offset) {
+    /** One fused pass over the rows ({@link FusedLayers#rotary}). */
+    private INDArray apply(INDArray x, long offset, boolean transpose) {
         long s = x.size(2), d = x.size(3);
         if (rotaryDim > d || d % 2 != 0) {
             throw new IllegalArgumentException("rotary needs an even head dim >= rotary_dim " + rotaryDim + ", got " + d);
         }
         ensureTables(offset + s, d, x.dataType());
-        return new INDArray[] {cosTable.get(NDArrayIndex.interval(offset, offset + s), NDArrayIndex.all()),
-            sinTable.get(NDArrayIndex.interval(offset, offset + s), NDArrayIndex.all())};
+        INDArray rows = RawArray.contiguous(x).reshape('c', x.size(0) * x.size(1), s, d);
+        INDArray out = rows.ulike();
+        FusedLayers.rotary(rows, cosTable, sinTable, offset, transpose, out);
+        return out.reshape('c', x.shape());
     }
 
     /** Tables for at least {@code length} positions, computed in double. */
@@ -75,7 +65,7 @@ public final class Rotary {
         if (cosTable != null && cached >= length && cosTable.size(1) == d && cosTable.dataType() == dataType) return;
         long size = Math.max(length, Math.max(2 * cached, 64));
         int w = (int) d;
-        double[] c = new double[Math.toIntExact(size * w)], sn = new double[c.length], p = new double[w * w];
+        double[] c = new double[Math.toIntExact(size * w)], sn = new double[c.length];
         for (int t = 0; t < size; t++) {
             for (int j = 0; j < w; j++) {
                 if (j >= rotaryDim) {
@@ -87,11 +77,9 @@ public final class Rotary {
                 sn[t * w + j] = (j % 2 == 0 ? -1 : 1) * Math.sin(theta);
             }
         }
-        for (int j = 0; j < w; j++) p[(j ^ 1) * w + j] = 1.0;    // (x P)_j = x_(j xor 1): swaps each pair
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             cosTable = Nd.fromDoubles(c, dataType, size, w);
             sinTable = Nd.fromDoubles(sn, dataType, size, w);
-            swap = Nd.fromDoubles(p, dataType, w, w);
         }
         cached = size;
     }

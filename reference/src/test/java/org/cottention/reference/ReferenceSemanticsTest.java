@@ -164,4 +164,17 @@ class ReferenceSemanticsTest {
         for (int n = 0; n < mask.length; n++) System.arraycopy(mask[n], start, out[n], 0, len);
         return out;
     }
+
+    @Test
+    void divisorFromLogIsTheDivisor() {
+        for (double m : new double[] {-30, -2, 0, 0.5, 3}) {
+            for (double c : new double[] {0, 1, 2, 7, 1000, 65536}) {
+                double s = StabilizerExponent.sigmoid(m);
+                assertEquals(StabilizerExponent.divisor(c, m), StabilizerExponent.divisorFromLog(Math.log(c), s),
+                        1e-14 * StabilizerExponent.divisor(c, m), "divisor c=" + c + " m=" + m);
+                assertEquals(StabilizerExponent.logDerivative(c, m),
+                        StabilizerExponent.logDerivativeFromLog(Math.log(c), s), 1e-14, "log-derivative c=" + c + " m=" + m);
+            }
+        }
+    }
 }
