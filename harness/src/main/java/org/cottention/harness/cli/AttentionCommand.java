@@ -6,7 +6,8 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
+import java.util.Locale;
+import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import org.cottention.api.Attention;
 import org.cottention.api.AttentionGradients;
@@ -14,60 +15,91 @@ import org.cottention.api.AttentionInput;
 import org.cottention.api.AttentionKind;
 import org.cottention.cosine.ChunkedCausalCosineAttention;
 import org.cottention.cuda.CudaUnavailableException;
-import org.cottention.harness.Args;
 import org.cottention.harness.CliException;
+import org.cottention.harness.Options;
 import org.cottention.harness.attention.AttentionRegistry;
 import org.cottention.harness.io.AtomicFiles;
 import org.cottention.harness.io.Npy;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code ./cottention attention}: one attention call on .npy inputs, for cross-checking against NumPy or PyTorch.
  * Every input is checked before anything is computed; outputs are written atomically, and on any error nothing
  * is written and the exit code is 2.
  */
-public final class AttentionCommand {
-    private AttentionCommand() {}
+@Command(name = "attention", sortOptions = false,
+        description = "one attention call on .npy files (outputs and gradients)",
+        customSynopsis = {
+            "./cottention attention --kind cosine|softmax [--causal] --q Q.npy --k K.npy --v V.npy",
+            "                              [--mask MASK.npy] [--m M.npy] [--grad-out G.npy] [--impl NAME]",
+            "                              [--chunk C] --out DIR",
+            "       ./cottention attention --list"},
+        footerHeading = "%n",
+        footer = "q, k: (N, H, s, dk); v: (N, H, s, dv); float32 or float64, C order, one dtype for all, "
+                + "finite. Writes DIR/o.npy (N, H, s, dv) in q's dtype; with --grad-out also dq.npy, "
+                + "dk.npy, dv.npy and, for cosine, dm.npy. The memory the call needs is estimated from the "
+                + "shapes first: a call that does not fit is refused (exit 2) before anything is allocated.")
+public final class AttentionCommand implements Callable<Integer> {
+    /** The attention kinds as typed on the command line. */
+    enum Kind { cosine, softmax }
 
-    static final String USAGE = """
-            usage: ./cottention attention --kind cosine|softmax [--causal] --q Q.npy --k K.npy --v V.npy
-                                          [--mask MASK.npy] [--m M.npy] [--grad-out G.npy] [--impl NAME]
-                                          [--chunk C] --out DIR
-                   ./cottention attention --list
+    @Option(names = "--kind", paramLabel = "KIND", description = "cosine or softmax")
+    Kind kind;
+    @Option(names = "--causal", description = "causal attention (default: bidirectional)")
+    boolean causal;
+    @Option(names = "--q", paramLabel = "Q.npy", description = "queries (N, H, s, dk)")
+    String q;
+    @Option(names = "--k", paramLabel = "K.npy", description = "keys (N, H, s, dk)")
+    String k;
+    @Option(names = "--v", paramLabel = "V.npy", description = "values (N, H, s, dv)")
+    String v;
+    @Option(names = "--mask", paramLabel = "MASK.npy",
+            description = "(N, s), 1 = real token, 0 = padding (bool, integer or float); absent = all real")
+    String mask;
+    @Option(names = "--m", paramLabel = "M.npy",
+            description = "(H,) raw stabiliser parameters before the sigmoid (cosine only); absent = 0.5 each")
+    String m;
+    @Option(names = "--grad-out", paramLabel = "G.npy",
+            description = "dL/dO, shape (N, H, s, dv), q's dtype: also computes the gradients")
+    String gradOut;
+    @Option(names = "--impl", paramLabel = "NAME", description = "an implementation (--list shows them); default: "
+            + "the fastest CPU one for the kind; auto: the CUDA one when a GPU is there (float32), else the CPU one")
+    String impl;
+    @Option(names = "--chunk", paramLabel = "C", description = "cosine-chunked's chunk size (default: "
+            + ChunkedCausalCosineAttention.DEFAULT_CHUNK + ")")
+    Integer chunk;
+    @Option(names = "--out", paramLabel = "DIR", description = "where the outputs go")
+    String outDir;
+    @Option(names = "--list", description = "list the implementations and exit")
+    boolean list;
 
-              q, k: (N, H, s, dk); v: (N, H, s, dv); float32 or float64, C order, one dtype for all.
-              mask: (N, s), 1 = real token, 0 = padding (bool, integer or float); absent = all real.
-              m:    (H,) raw stabiliser parameters before the sigmoid (cosine only); absent = 0.5 each.
-              G:    dL/dO, shape (N, H, s, dv), q's dtype. With it, DIR also gets dq.npy, dk.npy, dv.npy
-                    and, for cosine, dm.npy.
-              Writes DIR/o.npy (N, H, s, dv) in q's dtype. --impl picks an implementation (--list shows them);
-              the default is the fastest CPU one for the kind; --impl auto takes the CUDA one when a GPU is there
-              (float32), else the CPU one. --chunk sets cosine-chunked's chunk size (default %d).
-            """.formatted(ChunkedCausalCosineAttention.DEFAULT_CHUNK);
+    private final PrintStream stdout;
 
-    public static int run(String[] argv, PrintStream out) {
-        Args a = Args.parse("attention", argv,
-                Set.of("kind", "q", "k", "v", "mask", "m", "grad-out", "impl", "chunk", "out"),
-                Set.of("causal", "list", "help"));
-        if (a.has("help")) {
-            out.print(USAGE);
-            return 0;
-        }
-        if (a.has("list")) {
+    public AttentionCommand(PrintStream out) {
+        this.stdout = out;
+    }
+
+    @Override
+    public Integer call() {
+        PrintStream out = stdout;
+        if (list) {
             out.print(listing());
             return 0;
         }
-        AttentionKind kind = AttentionKind.valueOf(a.oneOf("kind", "", "cosine", "softmax").toUpperCase());
-        boolean causal = a.has("causal");
+        if (kind == null) throw new CliException("attention: --kind is required (cosine or softmax)");
+        AttentionKind kind = AttentionKind.valueOf(this.kind.name().toUpperCase(Locale.ROOT));
+        boolean causal = this.causal;
         String mode = causal ? "causal" : "bidirectional";
         AttentionRegistry.Entry entry;
-        boolean auto = "auto".equals(a.get("impl"));
+        boolean auto = "auto".equals(impl);
         if (auto) {
             entry = AttentionRegistry.defaultFor(kind, causal); // until the dtype is known; see below
-        } else if (a.has("impl")) {
-            entry = AttentionRegistry.find(a.get("impl")).orElseThrow(() -> new CliException("attention: unknown "
-                    + "--impl '" + a.get("impl") + "'; known: " + AttentionRegistry.names()));
+        } else if (impl != null) {
+            entry = AttentionRegistry.find(impl).orElseThrow(() -> new CliException("attention: unknown "
+                    + "--impl '" + impl + "'; known: " + AttentionRegistry.names()));
             if (entry.kind() != kind) {
                 throw new CliException("attention: --impl " + entry.name() + " is " + entry.kind().label()
                         + " attention, but --kind is " + kind.label());
@@ -79,18 +111,18 @@ public final class AttentionCommand {
         } else {
             entry = AttentionRegistry.defaultFor(kind, causal);
         }
-        if (a.has("chunk") && !auto && !entry.name().equals(ChunkedCausalCosineAttention.NAME)) {
+        if (chunk != null && !auto && !entry.name().equals(ChunkedCausalCosineAttention.NAME)) {
             throw new CliException("attention: --chunk applies to " + ChunkedCausalCosineAttention.NAME
                     + " only, not " + entry.name());
         }
-        int chunk = a.positiveInt("chunk", ChunkedCausalCosineAttention.DEFAULT_CHUNK);
-        if (a.has("m") && kind != AttentionKind.COSINE) {
+        int chunk = Options.positive("--chunk", this.chunk, ChunkedCausalCosineAttention.DEFAULT_CHUNK);
+        if (m != null && kind != AttentionKind.COSINE) {
             throw new CliException("attention: --m is the cosine stabiliser; softmax attention has none");
         }
-        Path outDir = Path.of(a.required("out"));
+        Path outDir = Path.of(Options.required("--out", this.outDir));
 
         // Inputs, each checked against the others before any work.
-        String qName = a.required("q"), kName = a.required("k"), vName = a.required("v");
+        String qName = Options.required("--q", q), kName = Options.required("--k", k), vName = Options.required("--v", v);
         Npy.Array qa = NpyInputs.read(qName);
         DataType dt = qa.floatType();
         if (dt == null || qa.shape().length != 4) {
@@ -112,8 +144,8 @@ public final class AttentionCommand {
             throw new CliException(qName + ": empty dimension in shape " + NpyInputs.shapeText(qs));
         }
         INDArray mask = null;
-        if (a.has("mask")) {
-            String name = a.get("mask");
+        if (this.mask != null) {
+            String name = this.mask;
             Npy.Array ma = NpyInputs.read(name);
             if (!Arrays.equals(ma.shape(), new long[] {n, s})) {
                 throw new CliException(name + ": expected shape (N, s) = (" + n + ", " + s + "), got "
@@ -129,8 +161,8 @@ public final class AttentionCommand {
             mask = ma.toNd(dt);
         }
         INDArray m = null;
-        if (a.has("m")) {
-            String name = a.get("m");
+        if (this.m != null) {
+            String name = this.m;
             Npy.Array ma = NpyInputs.read(name);
             if (!ma.isFloat() || !Arrays.equals(ma.shape(), new long[] {h})) {
                 throw new CliException(name + ": expected a float array of shape (H,) = (" + h + ",), got "
@@ -140,7 +172,7 @@ public final class AttentionCommand {
             m = ma.toNd(dt).reshape(h);
         }
         INDArray grad = null;
-        String gName = a.get("grad-out");
+        String gName = gradOut;
         if (gName != null) {
             Npy.Array ga = NpyInputs.read(gName);
             NpyInputs.expect(gName, ga, dt, new long[] {n, h, s, dv}, "(N, H, s, dv), the shape of the output");

@@ -48,7 +48,7 @@ class TrainCommandTest {
         assertTrue(r.out().contains("cosine attention (cosine-chunked)"), r.out());
         assertTrue(r.out().contains("threads: ND4J 1, OpenMP 1, OpenBLAS 1"), r.out());
         assertTrue(r.out().contains("done: 4 steps"), r.out());
-        assertTrue(r.out().contains("stabiliser sigma(m) over 2 heads x 1 layers"), r.out());
+        assertTrue(r.out().contains("stabiliser sigma(m) over 2 heads x 1 layer:"), r.out());
         List<String> curve = Files.readAllLines(dir.resolve("curve.csv"));
         assertEquals(5, curve.size());
         assertTrue(curve.get(0).startsWith("step,lr,train_loss"));
