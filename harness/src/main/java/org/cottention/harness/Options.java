@@ -96,6 +96,23 @@ public final class Options {
         return dir;
     }
 
+    /**
+     * Checks, without creating anything, that {@code dir} can be created or written: its nearest existing ancestor
+     * must be a writable folder (and dir itself, if it exists, a folder).
+     */
+    public static Path canCreate(String flag, Path dir) {
+        Path p = dir.toAbsolutePath().normalize();
+        if (Files.exists(p) && !Files.isDirectory(p)) {
+            throw new CliException(flag + " " + dir + ": is a file, not a folder; name a folder");
+        }
+        while (p != null && !Files.exists(p)) p = p.getParent();
+        if (p == null || !Files.isDirectory(p)) {
+            throw new CliException(flag + " " + dir + ": " + p + " is a file, not a folder; name another place");
+        }
+        if (!Files.isWritable(p)) throw new CliException(flag + " " + dir + ": cannot write in " + p + "; name another place");
+        return dir;
+    }
+
     /** {@link #writableDirectory} for a file's folder; the file itself must not be a folder and is not touched. */
     public static Path writableFile(String flag, Path file) {
         if (Files.isDirectory(file)) throw new CliException(flag + " " + file + ": is a folder; name a file");

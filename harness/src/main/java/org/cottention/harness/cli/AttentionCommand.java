@@ -13,6 +13,7 @@ import org.cottention.api.Attention;
 import org.cottention.api.AttentionGradients;
 import org.cottention.api.AttentionInput;
 import org.cottention.api.AttentionKind;
+import org.cottention.api.AttentionShape;
 import org.cottention.cosine.ChunkedCausalCosineAttention;
 import org.cottention.cuda.CudaUnavailableException;
 import org.cottention.harness.CliException;
@@ -20,6 +21,7 @@ import org.cottention.harness.Options;
 import org.cottention.harness.attention.AttentionRegistry;
 import org.cottention.harness.io.AtomicFiles;
 import org.cottention.harness.io.Npy;
+import org.cottention.harness.train.MemoryBudget;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import picocli.CommandLine.Command;
@@ -121,9 +123,9 @@ public final class AttentionCommand implements Callable<Integer> {
         }
         Path outDir = Path.of(Options.required("--out", this.outDir));
 
-        // Inputs, each checked against the others before any work.
+        // The headers, each checked against the others; then the memory; only then the data.
         String qName = Options.required("--q", q), kName = Options.required("--k", k), vName = Options.required("--v", v);
-        Npy.Array qa = NpyInputs.read(qName);
+        Npy.Header qa = NpyInputs.header(qName);
         DataType dt = qa.floatType();
         if (dt == null || qa.shape().length != 4) {
             throw new CliException(qName + ": expected a 4-D float32 or float64 array (N, H, s, dk), got "
@@ -131,56 +133,38 @@ public final class AttentionCommand implements Callable<Integer> {
         }
         long[] qs = qa.shape();
         long n = qs[0], h = qs[1], s = qs[2];
-        Npy.Array ka = NpyInputs.read(kName);
+        if (Arrays.stream(qs).anyMatch(x -> x == 0)) {
+            throw new CliException(qName + ": empty dimension in shape " + NpyInputs.shapeText(qs));
+        }
+        Npy.Header ka = NpyInputs.header(kName);
         NpyInputs.expect(kName, ka, dt, qs, "(N, H, s, dk) like --q");
-        Npy.Array va = NpyInputs.read(vName);
+        Npy.Header va = NpyInputs.header(vName);
         NpyInputs.expectFloat(vName, va, dt);
         if (va.shape().length != 4 || va.shape()[0] != n || va.shape()[1] != h || va.shape()[2] != s) {
             throw new CliException(vName + ": expected shape (N, H, s, dv) = (" + n + ", " + h + ", " + s
                     + ", dv), got " + NpyInputs.shapeText(va.shape()));
         }
         long dv = va.shape()[3];
-        if (Arrays.stream(qs).anyMatch(x -> x == 0) || dv == 0) {
-            throw new CliException(qName + ": empty dimension in shape " + NpyInputs.shapeText(qs));
-        }
-        INDArray mask = null;
+        if (dv == 0) throw new CliException(vName + ": empty dimension in shape " + NpyInputs.shapeText(va.shape()));
+        Npy.Header maskHeader = null, mHeader = null, gradHeader = null;
         if (this.mask != null) {
-            String name = this.mask;
-            Npy.Array ma = NpyInputs.read(name);
-            if (!Arrays.equals(ma.shape(), new long[] {n, s})) {
-                throw new CliException(name + ": expected shape (N, s) = (" + n + ", " + s + "), got "
-                        + NpyInputs.shapeText(ma.shape()));
+            maskHeader = NpyInputs.header(this.mask);
+            if (!Arrays.equals(maskHeader.shape(), new long[] {n, s})) {
+                throw new CliException(this.mask + ": expected shape (N, s) = (" + n + ", " + s + "), got "
+                        + NpyInputs.shapeText(maskHeader.shape()));
             }
-            for (int i = 0; i < ma.values().length; i++) {
-                double p = ma.values()[i];
-                if (p != 0 && p != 1) {
-                    throw new CliException(name + ": mask values must be 0 or 1 (1 = real token), got " + p
-                            + " at (" + i / s + ", " + i % s + ")");
-                }
-            }
-            mask = ma.toNd(dt);
         }
-        INDArray m = null;
         if (this.m != null) {
-            String name = this.m;
-            Npy.Array ma = NpyInputs.read(name);
-            if (!ma.isFloat() || !Arrays.equals(ma.shape(), new long[] {h})) {
-                throw new CliException(name + ": expected a float array of shape (H,) = (" + h + ",), got "
-                        + NpyInputs.describe(ma));
+            mHeader = NpyInputs.header(this.m);
+            if (!mHeader.isFloat() || !Arrays.equals(mHeader.shape(), new long[] {h})) {
+                throw new CliException(this.m + ": expected a float array of shape (H,) = (" + h + ",), got "
+                        + NpyInputs.describe(mHeader));
             }
-            NpyInputs.requireFinite(name, ma);
-            m = ma.toNd(dt).reshape(h);
         }
-        INDArray grad = null;
-        String gName = gradOut;
-        if (gName != null) {
-            Npy.Array ga = NpyInputs.read(gName);
-            NpyInputs.expect(gName, ga, dt, new long[] {n, h, s, dv}, "(N, H, s, dv), the shape of the output");
-            grad = ga.toNd(dt);
+        if (gradOut != null) {
+            gradHeader = NpyInputs.header(gradOut);
+            NpyInputs.expect(gradOut, gradHeader, dt, new long[] {n, h, s, dv}, "(N, H, s, dv), the shape of the output");
         }
-        NpyInputs.requireFinite(qName, qa);
-        NpyInputs.requireFinite(kName, ka);
-        NpyInputs.requireFinite(vName, va);
 
         if (auto) entry = AttentionRegistry.fastest(kind, causal, dt);
         if (entry.gpu() && dt != DataType.FLOAT) {
@@ -193,7 +177,30 @@ public final class AttentionCommand implements Callable<Integer> {
         } catch (CudaUnavailableException e) {
             throw new CliException("attention: " + e.getMessage());
         }
-        AttentionInput in = new AttentionInput(qa.toNd(dt), ka.toNd(dt), va.toNd(dt), mask, m);
+        AttentionShape shape = new AttentionShape(n, h, s, qs[3], dv, dt);
+        MemoryBudget.require("attention", "--impl " + entry.name() + " on q " + NpyInputs.shapeText(qs)
+                + (gradOut == null ? "" : " with --grad-out"), memory(attention, shape, gradOut != null),
+                memoryFix(entry.name(), chunk, s));
+        Options.canCreate("--out", outDir);
+
+        // The data: finite values, a 0/1 mask.
+        double[] maskValues = maskHeader == null ? null : NpyInputs.read(this.mask).values();
+        if (maskValues != null) {
+            for (int i = 0; i < maskValues.length; i++) {
+                double p = maskValues[i];
+                if (p != 0 && p != 1) {
+                    throw new CliException(this.mask + ": mask values must be 0 or 1 (1 = real token), got " + p
+                            + " at (" + i / s + ", " + i % s + ")");
+                }
+            }
+        }
+        Npy.Array qv = NpyInputs.read(qName), kv = NpyInputs.read(kName), vv = NpyInputs.read(vName);
+        Npy.Array mv = mHeader == null ? null : NpyInputs.read(this.m);
+        Npy.Array gv = gradHeader == null ? null : NpyInputs.read(gradOut);
+        INDArray mask = maskValues == null ? null : Npy.toNd(maskValues, maskHeader.shape(), dt);
+        INDArray m = mv == null ? null : mv.toNd(dt).reshape(h);
+        INDArray grad = gv == null ? null : gv.toNd(dt);
+        AttentionInput in = new AttentionInput(qv.toNd(dt), kv.toNd(dt), vv.toNd(dt), mask, m);
         long t0 = System.nanoTime();
         Attention.Forward fwd = attention.forward(in);
         Map<String, byte[]> files = new LinkedHashMap<>();
@@ -217,6 +224,27 @@ public final class AttentionCommand implements Callable<Integer> {
                 files.keySet().stream().map(f -> outDir.resolve(f).toString()).collect(Collectors.joining(" ")),
                 ms, grad == null ? "" : "+backward");
         return 0;
+    }
+
+    /**
+     * Native bytes of the whole command: the inputs as ND4J arrays (read as float64, then cast), the attention's own
+     * working memory, and each output's float64 copy for the .npy writer.
+     */
+    static long memory(Attention attention, AttentionShape shape, boolean backward) {
+        long inputs = shape.inputBytes() + (backward ? shape.bytes(shape.batchHeads(), shape.length(), shape.valueDim()) : 0);
+        long asRead = AttentionShape.times(inputs, 8 + shape.elementBytes(), 1) / shape.elementBytes();
+        long outputs = AttentionShape.doubles(shape.batchHeads(), shape.length(),
+                backward ? 2 * shape.keyDim() + 2 * shape.valueDim() : shape.valueDim());
+        return AttentionShape.sum(asRead, attention.workingBytes(shape, backward), outputs);
+    }
+
+    private static String memoryFix(String impl, int chunk, long s) {
+        if (impl.equals(ChunkedCausalCosineAttention.NAME) && chunk > s) {
+            return "a --chunk C costs C x C per head even when C > s; use a --chunk near s or below (default "
+                    + ChunkedCausalCosineAttention.DEFAULT_CHUNK + ")";
+        }
+        return "use shorter sequences, fewer heads or a smaller batch, a linear-memory --impl (cosine-chunked, "
+                + "cosine-linear), or a machine with more memory";
     }
 
     static String listing() {

@@ -15,6 +15,7 @@ import org.cottention.api.AttentionKind;
 import org.cottention.api.ProbabilityDropout;
 import org.cottention.api.StabilisedAttention;
 import org.cottention.cosine.ChunkedCausalCosineAttention;
+import org.cottention.cuda.CudaUnavailableException;
 import org.cottention.harness.CliException;
 import org.cottention.harness.Options;
 import org.cottention.harness.attention.AttentionRegistry;
@@ -26,6 +27,7 @@ import org.cottention.harness.data.batch.LmWindows;
 import org.cottention.harness.data.batch.MlmPairs;
 import org.cottention.harness.train.AdamW;
 import org.cottention.harness.train.Checkpoint;
+import org.cottention.harness.train.MemoryBudget;
 import org.cottention.harness.train.LinearSchedule;
 import org.cottention.harness.train.Trainer;
 import org.cottention.kernels.KernelThreads;
@@ -192,7 +194,8 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     /** Everything a run needs, checked. */
-    private record Plan(boolean gpt, AttentionKind kind, AttentionRegistry.Entry entry, int chunk, ModelConfig config,
+    private record Plan(boolean gpt, AttentionKind kind, AttentionRegistry.Entry entry, Attention attention, int chunk,
+                        ModelConfig config,
                         Trainer.Settings settings, int batch, int evalBatches, Path checkpoint, Path curve,
                         ByteText text, CopyTask copy, int copyBlock, int copySymbols, boolean nsp) {}
 
@@ -200,7 +203,7 @@ public final class TrainCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         Plan p = plan();
         if (machine.threads != null) KernelThreads.setLibraryThreads(machine.threads);
-        Attention attention = p.entry.create(p.gpt, p.chunk);
+        Attention attention = p.attention;
         Map<String, String> runInfo = new LinkedHashMap<>();
         runInfo.put("attention", p.entry.name());
         runInfo.put("chunk", Integer.toString(p.chunk));
@@ -297,6 +300,12 @@ public final class TrainCommand implements Callable<Integer> {
 
         AttentionRegistry.Entry entry = attentionEntry(kind, gpt);
         int chunk = Options.positive("--chunk", m.chunk, ChunkedCausalCosineAttention.DEFAULT_CHUNK);
+        Attention attention;
+        try {
+            attention = entry.create(gpt, chunk);
+        } catch (CudaUnavailableException e) {
+            throw new CliException("train: " + e.getMessage());
+        }
         int layers = Options.positive("--layers", m.layers, 1), hidden = Options.positive("--hidden", m.hidden, 1);
         int heads = Options.positive("--heads", m.heads, 1), seq = Options.positive("--seq", m.seq, 1);
         int inner = Options.positive("--intermediate", m.intermediate, 4 * hidden);
@@ -319,7 +328,7 @@ public final class TrainCommand implements Callable<Integer> {
         double attentionDropout = gpt ? 0.0 : config.attentionDropout();
         if (m.attentionDropout != null) {
             attentionDropout = Options.inHalfOpen("--attention-dropout", m.attentionDropout, 0, 1);
-            if (attentionDropout > 0 && !(entry.create(gpt, chunk) instanceof ProbabilityDropout)) {
+            if (attentionDropout > 0 && !(attention instanceof ProbabilityDropout)) {
                 throw new CliException("train: --attention-dropout: " + entry.name() + " has no attention probabilities "
                         + "to drop (cosine attention has none); leave it out or use softmax");
             }
@@ -360,13 +369,36 @@ public final class TrainCommand implements Callable<Integer> {
         } else {
             text = readText(d, gpt, batch, seq);
         }
+        requireMemory(gpt, config, attention, batch, seq, chunk);
         Path checkpoint = o.checkpoint == null ? null : Path.of(o.checkpoint);
         Path curve = o.curve == null ? null : Path.of(o.curve);
         // Last: these create folders, which a run refused for another reason should not leave behind.
         if (curve != null) Options.writableFile("--curve", curve);
         if (checkpoint != null) Options.writableDirectory("--checkpoint", checkpoint);
-        return new Plan(gpt, kind, entry, chunk, config, settings, batch, evalBatches, checkpoint, curve, text, copyTask,
+        return new Plan(gpt, kind, entry, attention, chunk, config, settings, batch, evalBatches, checkpoint, curve, text, copyTask,
                 block, symbols, !d.noNsp);
+    }
+
+    /** The run's estimate (parameters, optimiser, one training and one evaluation step) against the machine's memory. */
+    private static void requireMemory(boolean gpt, ModelConfig c, Attention attention, int batch, int seq, int chunk) {
+        long parameters, step, eval;
+        if (gpt) {
+            parameters = new GptJ(c, attention, 1, false).parameters().count();
+            step = GptJ.stepBytes(c, attention, batch, seq, true);
+            eval = GptJ.stepBytes(c, attention, batch, seq, false);
+        } else {
+            parameters = new BertPreTraining(c, attention, 1, false).parameters().count();
+            long rows = BertPreTraining.labelledRowsAtMost((long) batch * seq);
+            step = BertPreTraining.stepBytes(c, attention, batch, seq, rows, true);
+            eval = BertPreTraining.stepBytes(c, attention, batch, seq, rows, false);
+        }
+        String what = String.format(Locale.ROOT, "%s (%s, hidden %d, %,d parameters) at --batch %d --seq %d",
+                gpt ? "GPT-J" : "BERT", count(c.layers(), "layer"), c.hidden(), parameters, batch, seq);
+        String fix = chunk > seq && attention.name().equals(ChunkedCausalCosineAttention.NAME)
+                ? "a --chunk C costs C x C per head even when C > --seq; use a --chunk near --seq or below (default "
+                        + ChunkedCausalCosineAttention.DEFAULT_CHUNK + ")"
+                : "use a smaller --batch (with --accum for the same tokens per step), --seq, --hidden or --layers";
+        MemoryBudget.require("train", what, MemoryBudget.training(parameters, c.dataType(), step, eval), fix);
     }
 
     private AttentionRegistry.Entry attentionEntry(AttentionKind kind, boolean causal) {
