@@ -372,7 +372,10 @@ public final class TrainCommand implements Callable<Integer> {
         requireMemory(gpt, config, attention, batch, seq, chunk);
         Path checkpoint = o.checkpoint == null ? null : Path.of(o.checkpoint);
         Path curve = o.curve == null ? null : Path.of(o.curve);
-        // Last: these create folders, which a run refused for another reason should not leave behind.
+        // Last, and both checked before either is created: a run refused should leave no new folder behind.
+        if (curve != null) Options.canCreate("--curve", curve.toAbsolutePath().getParent());
+        if (curve != null && Files.isDirectory(curve)) throw new CliException("train: --curve " + curve + ": is a folder; name a file");
+        if (checkpoint != null) Options.canCreate("--checkpoint", checkpoint);
         if (curve != null) Options.writableFile("--curve", curve);
         if (checkpoint != null) Options.writableDirectory("--checkpoint", checkpoint);
         return new Plan(gpt, kind, entry, attention, chunk, config, settings, batch, evalBatches, checkpoint, curve, text, copyTask,
