@@ -21,17 +21,23 @@ import org.cottention.harness.Options;
 import org.cottention.harness.attention.AttentionRegistry;
 import org.cottention.harness.attention.ReferenceRecipe;
 import org.cottention.harness.data.batch.BatchSource;
+import org.cottention.harness.data.batch.ByteClassificationBatches;
 import org.cottention.harness.data.batch.ByteText;
 import org.cottention.harness.data.batch.CopyTask;
 import org.cottention.harness.data.batch.LmWindows;
 import org.cottention.harness.data.batch.MlmPairs;
+import org.cottention.harness.data.text.LabelledFile;
+import org.cottention.harness.results.CsvTable;
 import org.cottention.harness.train.AdamW;
 import org.cottention.harness.train.Checkpoint;
+import org.cottention.harness.train.ClassificationMetrics;
 import org.cottention.harness.train.MemoryBudget;
 import org.cottention.harness.train.LinearSchedule;
 import org.cottention.harness.train.Trainer;
 import org.cottention.kernels.KernelThreads;
+import org.cottention.models.BertClassifier;
 import org.cottention.models.BertPreTraining;
+import org.cottention.models.ClassificationBatch;
 import org.cottention.models.GptJ;
 import org.cottention.models.LmBatch;
 import org.cottention.models.MlmBatch;
@@ -66,7 +72,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     enum Dtype { float32, float64 }
 
-    enum Task { text, copy }
+    enum Task { text, copy, classify }
 
     enum DecayOn { all, weights }
 
@@ -105,17 +111,32 @@ public final class TrainCommand implements Callable<Integer> {
         Integer chunk;
         @Option(names = "--dtype", paramLabel = "float32|float64", description = "(default: ${DEFAULT-VALUE})")
         Dtype dtype = Dtype.float32;
+        @Option(names = "--init-from", paramLabel = "DIR", description = "--task classify: start from the encoder of "
+                + "this BERT pretraining run's --checkpoint DIR (same --hidden, --layers, --heads, --intermediate, --seq)")
+        String initFrom;
     }
 
     static final class DataOptions {
-        @Option(names = "--text", paramLabel = "FILE", description = "byte-level training text")
-        String text;
+        @Option(names = "--text", paramLabel = "FILE|DIR", arity = "1..*",
+                description = "byte-level training text: one or more files, or folders (their files, sorted)")
+        List<String> text;
         @Option(names = "--held-out", paramLabel = "F",
                 description = "the last fraction F of the text is held out (default: 0.1)")
         Double heldOut;
-        @Option(names = "--task", paramLabel = "text|copy",
-                description = "text (--text) or the copy task (GPT only) (default: ${DEFAULT-VALUE})")
+        @Option(names = "--task", paramLabel = "text|copy|classify", description = "text (--text), the copy task "
+                + "(GPT only) or classify (BERT: --train, --valid) (default: ${DEFAULT-VALUE})")
         Task task = Task.text;
+        @Option(names = "--train", paramLabel = "FILE", description = "--task classify: labelled examples, TSV/CSV "
+                + "with a text and a label column (header optional) or JSON lines")
+        String trainFile;
+        @Option(names = "--valid", paramLabel = "FILE", description = "--task classify: the validation examples, same format")
+        String validFile;
+        @Option(names = "--text-column", paramLabel = "NAME|N", description = "--task classify: the text column "
+                + "(default: text, sentence, review or content; without a header, the first of two)")
+        String textColumn;
+        @Option(names = "--label-column", paramLabel = "NAME|N", description = "--task classify: the label column "
+                + "(default: label, labels, class, category or sentiment; without a header, the second of two)")
+        String labelColumn;
         @Option(names = "--copy-block", paramLabel = "B", description = "copy task block (default: 16)")
         Integer copyBlock;
         @Option(names = "--copy-symbols", paramLabel = "V", description = "copy task alphabet (default: 64)")
@@ -166,8 +187,12 @@ public final class TrainCommand implements Callable<Integer> {
         int logEvery = 10;
         @Option(names = "--eval-every", paramLabel = "N", description = "held-out evaluation, 0 = at the end (default: 0)")
         int evalEvery = 0;
-        @Option(names = "--eval-batches", paramLabel = "N", description = "(default: ${DEFAULT-VALUE})")
+        @Option(names = "--eval-batches", paramLabel = "N", description = "(default: ${DEFAULT-VALUE}; --task "
+                + "classify: the whole --valid file)")
         int evalBatches = 4;
+        @Option(names = "--metrics", paramLabel = "FILE.csv",
+                description = "--task classify: accuracy, F1 and Matthews correlation on --valid, as a CSV table")
+        String metrics;
     }
 
     static final class MachineOptions {
@@ -197,7 +222,12 @@ public final class TrainCommand implements Callable<Integer> {
     private record Plan(boolean gpt, AttentionKind kind, AttentionRegistry.Entry entry, Attention attention, int chunk,
                         ModelConfig config,
                         Trainer.Settings settings, int batch, int evalBatches, Path checkpoint, Path curve,
-                        ByteText text, CopyTask copy, int copyBlock, int copySymbols, boolean nsp) {}
+                        ByteText text, CopyTask copy, int copyBlock, int copySymbols, boolean nsp, Classify classify) {}
+
+    /** --task classify: the examples, their labels, and where the encoder comes from and the metrics go. */
+    private record Classify(Path trainFile, Path validFile, LabelledFile.Labels labels, int[] trainIds, int[] validIds,
+                            ByteClassificationBatches train, ByteClassificationBatches valid, Checkpoint.Loaded init,
+                            Path metrics) {}
 
     @Override
     public Integer call() throws IOException {
@@ -212,7 +242,28 @@ public final class TrainCommand implements Callable<Integer> {
 
         Trainer<?> trainer;
         String dataText;
-        if (p.gpt) {
+        BertClassifier classifier = null;
+        if (p.classify != null) {
+            Classify k = p.classify;
+            classifier = new BertClassifier(p.config, attention, k.labels.names().size(), p.settings.seed());
+            if (k.init != null) {
+                List<String> loaded = Checkpoint.restoreMatching(k.init, classifier.parameters());
+                int expected = classifier.parameters().list().size() - 2;      // all but the new classifier layer
+                if (loaded.size() != expected) {
+                    throw new CliException("train: --init-from " + k.init.path() + ": " + loaded.size() + " of the "
+                            + expected + " encoder tensors match this model; pass the pretraining run's --hidden, "
+                            + "--layers, --heads, --intermediate and --seq");
+                }
+                out.printf("init: the encoder from %s (%d tensors; the classifier layer is new)%n", k.init.path(),
+                        loaded.size());
+            }
+            dataText = String.format(Locale.ROOT, "%s (%,d examples) and %s (%,d), byte-level, labels %s", k.trainFile,
+                    k.trainIds.length, k.validFile, k.validIds.length, k.labels.describe(k.trainIds));
+            runInfo.put("data", k.trainFile + "|" + k.validFile);
+            runInfo.put("labels", String.join(",", k.labels.names()));
+            trainer = new Trainer<>(classifier, k.train.sampled(p.batch, p.settings.seed()),
+                    k.valid.heldOut(p.batch, Integer.MAX_VALUE, 7), p.settings, runInfo, p.checkpoint, p.curve, out);
+        } else if (p.gpt) {
             GptJ net = new GptJ(p.config, attention, p.settings.seed());
             BatchSource<LmBatch> source;
             List<LmBatch> heldOut;
@@ -243,7 +294,7 @@ public final class TrainCommand implements Callable<Integer> {
         Model<?> net = trainer.model();
         ModelConfig c = p.config;
         out.printf("train: %s, %s attention (%s), %s, hidden %d, %s, inner %d, seq %d, batch %d x %d, %,d parameters, %s%n",
-                p.gpt ? "GPT-J" : "BERT", p.kind.label(), p.entry.name(), count(c.layers(), "layer"), c.hidden(),
+                p.gpt ? "GPT-J" : p.classify != null ? "BERT classifier" : "BERT", p.kind.label(), p.entry.name(), count(c.layers(), "layer"), c.hidden(),
                 count(c.heads(), "head"), c.intermediate(), model.seq, p.batch, p.settings.accumulation(),
                 net.parameters().count(), c.dataType() == DataType.DOUBLE ? "float64" : "float32");
         out.printf("data: %s%n", dataText);
@@ -270,6 +321,7 @@ public final class TrainCommand implements Callable<Integer> {
                     count(c.heads(), "head"), count(c.layers(), "layer"), sigma[0], sigma[1], sigma[2],
                     1 / (1 + Math.exp(-c.initialM())));
         }
+        if (classifier != null) writeMetrics(p, classifier, o);
         if (p.curve != null) out.println("curve: " + p.curve);
         if (p.checkpoint != null) out.println("checkpoint: " + p.checkpoint);
         return 0;
@@ -285,8 +337,22 @@ public final class TrainCommand implements Callable<Integer> {
         if (m.attention == null) throw new CliException("train: --attention is required (cosine or softmax)");
         boolean gpt = m.model == ModelName.gpt;
         AttentionKind kind = AttentionKind.valueOf(m.attention.name().toUpperCase(Locale.ROOT));
-        boolean copy = d.task == Task.copy;
+        boolean copy = d.task == Task.copy, classify = d.task == Task.classify;
         if (copy && !gpt) throw new CliException("train: --task copy needs --model gpt (a causal model)");
+        if (classify && gpt) throw new CliException("train: --task classify needs --model bert");
+        if (classify && d.text != null) {
+            throw new CliException("train: --text and --task classify exclude each other: classification reads --train "
+                    + "and --valid; drop one");
+        }
+        if (!classify) {
+            String[] only = {"--train", "--valid", "--text-column", "--label-column", "--init-from", "--metrics"};
+            Object[] given = {d.trainFile, d.validFile, d.textColumn, d.labelColumn, m.initFrom, o.metrics};
+            for (int i = 0; i < only.length; i++) {
+                if (given[i] != null) throw new CliException("train: " + only[i] + " applies to --task classify only");
+            }
+        }
+        if (classify && d.heldOut != null) throw new CliException("train: --held-out applies to --text; classify holds out --valid");
+        if (classify && d.noNsp) throw new CliException("train: --no-nsp applies to pretraining, not --task classify");
         if (copy && d.text != null) {
             throw new CliException("train: --text and --task copy exclude each other: the copy task makes its own "
                     + "data; drop one");
@@ -359,6 +425,7 @@ public final class TrainCommand implements Callable<Integer> {
 
         ByteText text = null;
         CopyTask copyTask = null;
+        Classify classifyPlan = null;
         int block = Options.positive("--copy-block", d.copyBlock, 16), symbols = Options.positive("--copy-symbols", d.copySymbols, 64);
         if (copy) {
             if (block >= seq || symbols < 2 || symbols > 256) {
@@ -366,20 +433,139 @@ public final class TrainCommand implements Callable<Integer> {
                         + ") and --copy-symbols in [2, 256] (" + symbols + ")");
             }
             copyTask = new CopyTask(batch, seq, block, symbols, t.seed);
+        } else if (classify) {
+            classifyPlan = classifyPlan(d, m, o, config, attention, seq);
         } else {
             text = readText(d, gpt, batch, seq);
         }
-        requireMemory(gpt, config, attention, batch, seq, chunk);
+        if (classify) {
+            requireClassifierMemory(config, attention, classifyPlan.labels.names().size(), batch, seq);
+        } else {
+            requireMemory(gpt, config, attention, batch, seq, chunk);
+        }
+        Path metrics = classifyPlan == null ? null : classifyPlan.metrics;
         Path checkpoint = o.checkpoint == null ? null : Path.of(o.checkpoint);
         Path curve = o.curve == null ? null : Path.of(o.curve);
         // Last, and both checked before either is created: a run refused should leave no new folder behind.
         if (curve != null) Options.canCreate("--curve", curve.toAbsolutePath().getParent());
         if (curve != null && Files.isDirectory(curve)) throw new CliException("train: --curve " + curve + ": is a folder; name a file");
         if (checkpoint != null) Options.canCreate("--checkpoint", checkpoint);
+        if (metrics != null) Options.canCreate("--metrics", metrics.toAbsolutePath().getParent());
         if (curve != null) Options.writableFile("--curve", curve);
         if (checkpoint != null) Options.writableDirectory("--checkpoint", checkpoint);
+        if (metrics != null) Options.writableFile("--metrics", metrics);
         return new Plan(gpt, kind, entry, attention, chunk, config, settings, batch, evalBatches, checkpoint, curve, text, copyTask,
-                block, symbols, !d.noNsp);
+                block, symbols, !d.noNsp, classifyPlan);
+    }
+
+    /** --task classify: both files read and checked, the labels mapped, the pretraining checkpoint matched. */
+    private static Classify classifyPlan(DataOptions d, ModelOptions m, OutputOptions o, ModelConfig config,
+                                         Attention attention, int seq) {
+        Path trainFile = Path.of(Options.required("--train", d.trainFile)), validFile = Path.of(Options.required("--valid",
+                d.validFile));
+        List<LabelledFile.Row> train = LabelledFile.read(trainFile, "--train", d.textColumn, d.labelColumn);
+        List<LabelledFile.Row> valid = LabelledFile.read(validFile, "--valid", d.textColumn, d.labelColumn);
+        LabelledFile.Labels labels = LabelledFile.Labels.of(train, trainFile, "--train");
+        int[] trainIds = labels.ids(train, trainFile, "--train"), validIds = labels.ids(valid, validFile, "--valid");
+        Checkpoint.Loaded init = null;
+        if (m.initFrom != null) {
+            Path dir = Path.of(m.initFrom);
+            if (!Checkpoint.exists(dir)) {
+                throw new CliException("train: --init-from " + dir + ": no checkpoint there; give the --checkpoint DIR of "
+                        + "a './cottention train --model bert' pretraining run");
+            }
+            try {
+                init = Checkpoint.loadLatest(dir);
+            } catch (IOException e) {
+                throw new CliException("train: --init-from " + dir + ": " + e.getMessage());
+            }
+            requireSameEncoder(init, config, attention);
+        }
+        List<String> trainTexts = train.stream().map(LabelledFile.Row::text).toList();
+        List<String> validTexts = valid.stream().map(LabelledFile.Row::text).toList();
+        return new Classify(trainFile, validFile, labels, trainIds, validIds,
+                new ByteClassificationBatches(trainTexts, trainIds, seq), new ByteClassificationBatches(validTexts, validIds, seq),
+                init, o.metrics == null ? null : Path.of(o.metrics));
+    }
+
+    /** The checkpoint's encoder has this run's shape and attention kind, or a one-line error says which flag differs. */
+    private static void requireSameEncoder(Checkpoint.Loaded init, ModelConfig config, Attention attention) {
+        Map<String, String> then = init.state().settings(), now = config.toMap();
+        if (!"BERT".equals(then.get("model.family"))) {
+            throw new CliException("train: --init-from " + init.path() + ": not a BERT checkpoint (family "
+                    + then.get("model.family") + "); give a '--model bert' pretraining run's --checkpoint DIR");
+        }
+        String[][] keys = {{"hidden", "--hidden"}, {"layers", "--layers"}, {"heads", "--heads"},
+            {"intermediate", "--intermediate"}, {"max_positions", "--seq"}, {"vocab", "the byte vocabulary"}};
+        for (String[] k : keys) {
+            String a = then.get("model." + k[0]), b = now.get(k[0]);
+            if (a != null && !a.equals(b)) {
+                throw new CliException("train: --init-from " + init.path() + ": pretrained with " + k[1] + " " + a
+                        + ", this run has " + b + "; pass " + k[1] + " " + a);
+            }
+        }
+        String pretrained = then.get("run.attention");
+        AttentionKind was = pretrained == null ? null : AttentionRegistry.find(pretrained).map(AttentionRegistry.Entry::kind)
+                .orElse(null);
+        AttentionKind is = AttentionRegistry.find(attention.name()).map(AttentionRegistry.Entry::kind).orElse(was);
+        if (was != null && was != is) {
+            throw new CliException("train: --init-from " + init.path() + ": pretrained with " + was.label()
+                    + " attention (" + pretrained + "); pass --attention " + was.label());
+        }
+    }
+
+    /** Accuracy, F1 and MCC on the validation file: printed, and written as a CSV table with --metrics. */
+    private void writeMetrics(Plan p, BertClassifier model, Trainer.Outcome o) throws IOException {
+        Classify k = p.classify;
+        List<Integer> predicted = new java.util.ArrayList<>(), truth = new java.util.ArrayList<>();
+        for (ClassificationBatch b : k.valid.heldOut(p.batch, Integer.MAX_VALUE, 7)) {
+            for (int y : model.predict(b)) predicted.add(y);
+            for (int y : b.labels()) truth.add(y);
+        }
+        ClassificationMetrics mt = ClassificationMetrics.of(predicted.stream().mapToInt(Integer::intValue).toArray(),
+                truth.stream().mapToInt(Integer::intValue).toArray(), k.labels.names().size());
+        List<String> names = k.labels.names();
+        out.printf(Locale.ROOT, "metrics on %s: accuracy %.4f, F1 %.4f (%s), Matthews %.4f over %d examples%n",
+                k.validFile, mt.accuracy(), mt.f1(), names.size() == 2 ? "of '" + names.get(1) + "'" : "macro",
+                mt.matthews(), mt.count());
+        if (k.metrics == null) return;
+        CsvTable table = new CsvTable(METRICS_COLUMNS);
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("task", "classify");
+        row.put("train_file", k.trainFile.toString());
+        row.put("valid_file", k.validFile.toString());
+        row.put("attention", p.kind.label());
+        row.put("implementation", p.entry.name());
+        row.put("init_from", k.init == null ? "" : k.init.path().toString());
+        row.put("parameters", model.parameters().count());
+        row.put("steps", o.steps());
+        row.put("labels", String.join(" ", names));
+        row.put("train_examples", k.trainIds.length);
+        row.put("eval_examples", mt.count());
+        row.put("train_loss", o.lastLoss());
+        row.put("eval_loss", o.heldOutLoss());
+        row.put("eval_accuracy", mt.accuracy());
+        row.put("f1", mt.f1());
+        row.put("matthews", mt.matthews());
+        row.put("tokens_per_s", o.medianTokensPerSecond());
+        table.add(row);
+        table.write(k.metrics);
+        out.println("metrics: " + k.metrics);
+    }
+
+    /** The --metrics table (one row per run; f1: of the second label with two, else the macro average). */
+    static final List<String> METRICS_COLUMNS = List.of("task", "train_file", "valid_file", "attention", "implementation",
+            "init_from", "parameters", "steps", "labels", "train_examples", "eval_examples", "train_loss", "eval_loss",
+            "eval_accuracy", "f1", "matthews", "tokens_per_s");
+
+    private static void requireClassifierMemory(ModelConfig c, Attention attention, int classes, int batch, int seq) {
+        long parameters = new BertClassifier(c, attention, classes, 1, false).parameters().count();
+        long step = BertClassifier.stepBytes(c, attention, classes, batch, seq, true);
+        long eval = BertClassifier.stepBytes(c, attention, classes, batch, seq, false);
+        MemoryBudget.require("train", String.format(Locale.ROOT, "a BERT classifier (%s, hidden %d, %,d parameters) at "
+                + "--batch %d --seq %d", count(c.layers(), "layer"), c.hidden(), parameters, batch, seq),
+                MemoryBudget.training(parameters, c.dataType(), step, eval),
+                "use a smaller --batch (with --accum for the same examples per step), --seq, --hidden or --layers");
     }
 
     /** The run's estimate (parameters, optimiser, one training and one evaluation step) against the machine's memory. */
@@ -427,20 +613,38 @@ public final class TrainCommand implements Callable<Integer> {
         return e;
     }
 
-    /** The text, checked to hold one training window and one held-out batch. */
+    /** The text (files and folders' files, in order), checked to hold one training window and one held-out batch. */
     private static ByteText readText(DataOptions d, boolean gpt, int batch, int seq) {
-        String name = d.text;
-        if (name == null) {
+        if (d.text == null || d.text.isEmpty()) {
             throw new CliException("train: --text FILE is required (a plain-text file, read as bytes; e.g. "
                     + "harness/src/test/resources/fixtures/alice-chapters-1-3.txt), or --task copy (GPT)");
         }
-        Path file = Path.of(name);
-        if (!Files.isRegularFile(file)) throw new CliException("train: --text " + name + ": no such file");
+        List<Path> files = new java.util.ArrayList<>();
+        for (String name : d.text) {
+            Path p = Path.of(name);
+            if (Files.isDirectory(p)) {
+                List<Path> inside;
+                try (java.util.stream.Stream<Path> walk = Files.walk(p)) {
+                    inside = walk.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().startsWith("."))
+                            .sorted().toList();
+                } catch (IOException | java.io.UncheckedIOException e) {
+                    throw new CliException("train: --text " + name + ": cannot list the folder (" + e.getMessage() + ")");
+                }
+                if (inside.isEmpty()) throw new CliException("train: --text " + name + ": the folder has no files");
+                files.addAll(inside);
+            } else if (Files.isRegularFile(p)) {
+                files.add(p);
+            } else {
+                throw new CliException("train: --text " + name + ": no such file or folder");
+            }
+        }
+        String name = d.text.size() == 1 && files.size() == 1 ? d.text.get(0)
+                : String.join("+", d.text) + " (" + files.size() + " files)";
         double heldOut = d.heldOut == null ? 0.1 : d.heldOut;
         if (!(heldOut > 0 && heldOut < 1)) throw new CliException("train: --held-out must be in (0, 1), got " + heldOut);
         ByteText text;
         try {
-            text = ByteText.read(file, heldOut);
+            text = ByteText.read(files, name, heldOut);
         } catch (IOException e) {
             throw new CliException("train: --text " + name + ": cannot read (" + e.getMessage() + ")");
         }
@@ -460,7 +664,7 @@ public final class TrainCommand implements Callable<Integer> {
         try {
             return make.get();
         } catch (IllegalArgumentException e) {
-            throw new CliException("train: --text " + data.text + ": " + e.getMessage());
+            throw new CliException("train: --text " + String.join(" ", data.text) + ": " + e.getMessage());
         }
     }
 

@@ -101,6 +101,14 @@ class BadInputTest {
         Files.writeString(dir.resolve("short.txt"), "a text far shorter than one window of 128 bytes\n");
         Files.writeString(dir.resolve("a-file"), "not a folder\n");
         Files.writeString(dir.resolve("readonly.csv"), "");
+        Files.writeString(dir.resolve("reviews.tsv"), "text\tlabel\ngood\tpos\nbad\tneg\nfine\tpos\n");
+        Files.writeString(dir.resolve("nocolumn.tsv"), "review_text\tstars\tuser\ngood\t5\tx\n");
+        Files.writeString(dir.resolve("empty.tsv"), "");
+        Files.writeString(dir.resolve("header-only.csv"), "text,label\n");
+        Files.writeString(dir.resolve("unseen.tsv"), "text\tlabel\nso so\tneutral\n");
+        Files.writeString(dir.resolve("one-label.tsv"), "text\tlabel\ngood\tpos\nfine\tpos\n");
+        Files.writeString(dir.resolve("bad.jsonl"), "{\"text\": \"good\", \"label\": 1}\nnot json\n");
+        Files.writeString(dir.resolve("nokey.jsonl"), "{\"body\": \"good\", \"label\": 1}\n");
         defineCases();
     }
 
@@ -130,6 +138,12 @@ class BadInputTest {
         return with(List.of("train", "--model", "gpt", "--attention", "cosine", "--text", FIXTURE, "--steps", "2",
                 "--layers", "1", "--hidden", "16", "--heads", "2", "--seq", "16", "--batch", "2", "--curve",
                 out.resolve("train/curve.csv").toString()), extra);
+    }
+
+    private static String[] classify(String... extra) {
+        return with(List.of("train", "--model", "bert", "--attention", "cosine", "--task", "classify", "--train",
+                f("reviews.tsv"), "--valid", f("reviews.tsv"), "--steps", "2", "--layers", "1", "--hidden", "16", "--heads",
+                "2", "--seq", "16", "--batch", "2", "--metrics", out.resolve("classify/metrics.csv").toString()), extra);
     }
 
     /**
@@ -235,6 +249,21 @@ class BadInputTest {
         add("repeated flag", "--layers given twice", plus(train(), "--layers", "2"));
         add("model too big for the machine", "GPT-J|needs about|available|--batch", train("--hidden", "65536", "--heads", "64"));
         add("--chunk so large its blocks do not fit", "needs about|--chunk", train("--chunk", "1000000"));
+
+        // train --task classify (the user's own data)
+        add("classify without --train", "--train is required", classify("--train"));
+        add("classify: no label column", "nocolumn.tsv|no text column|--text-column", classify("--train", f("nocolumn.tsv")));
+        add("classify: empty file", "empty.tsv|no examples", classify("--train", f("empty.tsv")));
+        add("classify: header only", "header-only.csv|no examples", classify("--valid", f("header-only.csv")));
+        add("classify: a label seen only in validation", "unseen.tsv|'neutral'|does not occur in the training file",
+                classify("--valid", f("unseen.tsv")));
+        add("classify: one label only", "one-label.tsv|at least two labels", classify("--train", f("one-label.tsv")));
+        add("classify: a JSON line that is not JSON", "bad.jsonl|line 2|JSON", classify("--valid", f("bad.jsonl")));
+        add("classify: JSON lines without a text key", "nokey.jsonl|no text key", classify("--valid", f("nokey.jsonl")));
+        add("classify with GPT", "--task classify needs --model bert", classify("--model", "gpt"));
+        add("classify with --text", "--text and --task classify", classify("--text", FIXTURE));
+        add("--train without classify", "--train applies to --task classify", train("--train", f("reviews.tsv")));
+        add("--init-from without a checkpoint", "--init-from|no checkpoint", classify("--init-from", f("none")));
 
         // data
         add("unknown tokenizer", "wordpiece9|known", "data", "stats", "--fixture", "--tokenizers", "byte,wordpiece9");
