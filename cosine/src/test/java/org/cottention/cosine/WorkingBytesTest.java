@@ -26,7 +26,7 @@ class WorkingBytesTest {
         CosineKernels twins = new CosineKernels(CosineKernelTwins.device(232448), Precision.F32_SIMT);
         for (int[] sh : SHAPES) {
             for (DataType dt : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
-                for (boolean masked : new boolean[] {false, true}) {
+                for (boolean masked : dt == DataType.FLOAT ? new boolean[] {false, true} : new boolean[] {true}) {
                     AttentionInput in = input(sh, dt, masked);
                     INDArray g = Nd4j.randn(dt, sh[0], sh[1], sh[2], sh[4]);
                     String label = String.format("N=%d H=%d s=%d dk=%d dv=%d C=%d %s%s", sh[0], sh[1], sh[2], sh[3],
