@@ -171,10 +171,11 @@ public final class Cli {
         return message.startsWith(top + ":") || message.startsWith(top + " ") ? message : path + ": " + message;
     }
 
-    /** "attention", "data stats"; "" for the top level. */
+    /** "attention", "data stats"; "" for ./cottention itself; a command run on its own (gpu-check) by its name. */
     private static String path(CommandLine c) {
         List<String> names = new ArrayList<>();
-        for (CommandLine x = c; x.getParent() != null; x = x.getParent()) names.add(0, x.getCommandName());
+        for (CommandLine x = c; x != null; x = x.getParent()) names.add(0, x.getCommandName());
+        if (names.get(0).equals("cottention")) names.remove(0);
         return String.join(" ", names);
     }
 
