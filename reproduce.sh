@@ -8,6 +8,9 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 case " $* " in
   *" --help "*|*" --list "*) exec "$root/cottention" reproduce "$@" ;;
 esac
+# The arguments first, before anything is downloaded: a dry parse by the command's own parser (--list parses every
+# flag and prints the experiments, running nothing), so a mistyped flag or a missing value is one line and exit 2.
+"$root/cottention" reproduce --list "$@" > /dev/null
 # Offline data (corpora, labelled sets, vocabularies), pinned and checksummed; a no-op once installed.
 "$root/scripts/setup-data.sh"
 exec "$root/cottention" reproduce "$@"

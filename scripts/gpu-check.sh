@@ -74,6 +74,11 @@ do_pack() {
   natives="$(tr ':' '\n' < "$root/harness/target/classpath.txt" | grep '/jcuda-natives-.*\.jar$')"
   [ -f "$jcuda" ] && [ -f "$natives" ] || die "JCuda jars not on the harness class path"
   cp "$jcuda" "$pack/lib/"
+  # picocli: GpuCheck's options (one small jar, no dependencies).
+  local picocli
+  picocli="$(tr ':' '\n' < "$root/harness/target/classpath.txt" | grep '/picocli-[0-9.]*\.jar$')"
+  [ -f "$picocli" ] || die "picocli jar not on the harness class path"
+  cp "$picocli" "$pack/lib/"
   # Only the driver-API natives (the full natives jar carries a 24 MB PTX compiler we do not use).
   local tmp; tmp="$(mktemp -d)"
   (cd "$tmp" && unzip -q "$natives" 'lib/libJCudaDriver-*' 'lib/libJCudaRuntime-*' && jar cf "$pack/lib/jcuda-natives-driver.jar" lib) \

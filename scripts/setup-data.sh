@@ -22,7 +22,7 @@ while [ $# -gt 0 ]; do
     --data) [ $# -ge 2 ] || { echo "setup-data: --data needs a directory" >&2; exit 2; }; data="$2"; shift 2 ;;
     --data=*) data="${1#--data=}"; shift ;;
     --verify) verify_only=1; shift ;;
-    -h|--help) sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "setup-data: unknown argument '$1'; usage: scripts/setup-data.sh [--data DIR] [--verify]" >&2; exit 2 ;;
   esac
 done

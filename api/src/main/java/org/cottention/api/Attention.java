@@ -26,6 +26,17 @@ public interface Attention {
     /** Gradients of L given dL/dO (N, H, s, dv), for the call that produced {@code forward}. */
     AttentionGradients backward(Forward forward, INDArray gradOutput);
 
+    /**
+     * The bytes of native (off-heap) memory that one {@link #forward} (and, with {@code backward}, the
+     * {@link #backward} after it) allocates for a call of this shape, its inputs excluded: every array it creates,
+     * the output and the gradients included, as an ND4J workspace records them (a test per module holds each
+     * implementation to at least what it allocates and at most twice that, plus a few KiB). Callers compare it
+     * with the memory available BEFORE allocating anything: an ND4J allocation the machine cannot back crashes
+     * the JVM. Java heap arrays are not counted (the heap is bounded by -Xmx and fails with an
+     * OutOfMemoryError, not a crash).
+     */
+    long workingBytes(AttentionShape shape, boolean backward);
+
     /** A state for generating tokens one (or a few) at a time; only causal attentions have one. */
     default DecodingState newDecodingState(int batch, int heads, int keyDim, int valueDim, DataType dataType) {
         throw new UnsupportedOperationException(name() + " is not causal: it has no decoding state");

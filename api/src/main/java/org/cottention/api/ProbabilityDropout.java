@@ -14,4 +14,7 @@ public interface ProbabilityDropout {
      * Forward goes to the same {@link Attention#backward}, which applies the same mask.
      */
     Attention.Forward forward(AttentionInput input, double rate, long seed);
+
+    /** The bytes a forward with a rate > 0 allocates beyond {@link Attention#workingBytes} (the keep-mask...). */
+    long dropoutBytes(AttentionShape shape);
 }

@@ -1,5 +1,6 @@
 package org.cottention.cosine;
 
+import org.cottention.api.AttentionShape;
 import org.cottention.api.Nd;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -47,6 +48,16 @@ public final class BidirectionalCosineAttention extends CosineAttention {
         INDArray state = Nd.mmul(x.kh, true, x.vh, false, Nd4j.create(x.dataType, b, x.dk, x.dv), 0.0);
         INDArray out = Nd.mmul(x.qh, false, state, false, Nd4j.create(x.dataType, b, x.s, x.dv), 0.0);
         return new LinearProduct(out, state);
+    }
+
+    /** Linear order: the state (B, dk, dv) and O (B, s, dv); backward dqh, dkh (B, s, dk), dstate, dvh. */
+    @Override
+    protected long productBytes(AttentionShape x, boolean backward) {
+        if (order == Order.AUTO && x.length() < x.keyDim()) return QuadraticCosineAttention.bytes(x, false, backward);
+        long b = x.batchHeads(), s = x.length(), dk = x.keyDim(), dv = x.valueDim();
+        long forward = AttentionShape.sum(x.bytes(b, dk, dv), x.bytes(b, s, dv));
+        if (!backward) return forward;
+        return AttentionShape.sum(forward, x.bytes(b, s, dk), x.bytes(b, dk, dv), x.bytes(b, s, dk), x.bytes(b, s, dv));
     }
 
     /** state = kh^T vh: dqh = g state^T, dstate = qh^T g, dkh = vh dstate^T, dvh = kh dstate. */

@@ -1,6 +1,7 @@
 package org.cottention.cosine;
 
 import org.cottention.api.AttentionInput;
+import org.cottention.api.AttentionShape;
 import org.cottention.api.DecodingState;
 import org.cottention.api.Nd;
 import org.cottention.kernels.KernelThreads;
@@ -166,6 +167,21 @@ public final class ChunkedCausalCosineAttention extends CosineAttention {
             }
         });
         return new ProductGradients(dq, dkey, dval);
+    }
+
+    /**
+     * The class comment's bound, as allocated: forward O (B, s, dv), the states P_c (B, nc, dk, dv), the final
+     * state (B, dk, dv) and the kept blocks (B, nc, C, C) (C x C even when C > s: a chunk far longer than the
+     * sequence costs C^2 per head); backward dq, dk (B, s, dk), dv (B, s, dv), one block (B, C, C) and dS.
+     */
+    @Override
+    protected long productBytes(AttentionShape x, boolean backward) {
+        long b = x.batchHeads(), s = x.length(), dk = x.keyDim(), dv = x.valueDim(), nc = chunks(s), c = chunk;
+        long forward = AttentionShape.sum(x.bytes(b, s, dv), x.bytes(b, nc, dk, dv), x.bytes(b, dk, dv),
+                x.bytes(b, nc, c, c));
+        if (!backward) return forward;
+        return AttentionShape.sum(forward, x.bytes(b, s, dk), x.bytes(b, s, dk), x.bytes(b, s, dv), x.bytes(b, c, c),
+                x.bytes(b, dk, dv));
     }
 
     /** The most multiply-adds of one BLAS call of either scan: C x C blocks times d, or a C-row product with a state. */

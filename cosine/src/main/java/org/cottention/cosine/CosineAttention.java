@@ -3,6 +3,7 @@ package org.cottention.cosine;
 import org.cottention.api.AttentionGradients;
 import org.cottention.api.AttentionInput;
 import org.cottention.api.AttentionKind;
+import org.cottention.api.AttentionShape;
 import org.cottention.api.StabilisedAttention;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -50,6 +51,16 @@ public abstract class CosineAttention implements StabilisedAttention {
     record ProductGradients(INDArray dqh, INDArray dkh, INDArray dvh) {}
 
     protected abstract Product product(CosineInputs x);
+
+    /** The bytes {@link #product} (and, with backward, {@link #productBackward}) allocates. */
+    protected abstract long productBytes(AttentionShape x, boolean backward);
+
+    /** The input steps (qh, kh, vh and the per-row scalars), the product, and dm (H) in the backward. */
+    @Override
+    public final long workingBytes(AttentionShape x, boolean backward) {
+        long dm = backward ? AttentionShape.sum(AttentionShape.doubles(x.heads()), x.bytes(x.heads())) : 0;
+        return AttentionShape.sum(CosineInputs.bytes(x), productBytes(x, backward), dm);
+    }
 
     /** The product's backward, given g = dL/dO (B, s, dv) and what {@link #product} returned. */
     protected abstract ProductGradients productBackward(CosineInputs x, Product product, INDArray g);

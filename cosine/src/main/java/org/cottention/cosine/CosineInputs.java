@@ -2,6 +2,7 @@ package org.cottention.cosine;
 
 import org.cottention.api.AttentionGradients;
 import org.cottention.api.AttentionInput;
+import org.cottention.api.AttentionShape;
 import org.cottention.api.Nd;
 import org.cottention.kernels.KernelThreads;
 import org.cottention.kernels.RawArray;
@@ -90,6 +91,16 @@ final class CosineInputs {
                 v.scaleRows(vhR, r0, rows, (int) dv, scale);
             }
         });
+    }
+
+    /**
+     * What {@link #prepare} allocates: qh, kh (B, s, dk), vh (B, s, dv), six (B, s) float64 rows of scalars, and
+     * the mask read as float64 (N, s; a cast and a copy). Inputs that are not C-contiguous (N, H, s, d) add a copy each.
+     */
+    static long bytes(AttentionShape x) {
+        long b = x.batchHeads(), s = x.length();
+        return AttentionShape.sum(x.bytes(b, s, x.keyDim()), x.bytes(b, s, x.keyDim()), x.bytes(b, s, x.valueDim()),
+                AttentionShape.times(6, AttentionShape.doubles(b, s)), AttentionShape.times(2, AttentionShape.doubles(x.batch(), s)));
     }
 
     /** Rows processed per bulk read and write. */

@@ -1,5 +1,6 @@
 package org.cottention.cosine;
 
+import org.cottention.api.AttentionShape;
 import org.cottention.api.Nd;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -29,6 +30,25 @@ public final class QuadraticCosineAttention extends CosineAttention {
     @Override
     protected ProductGradients productBackward(CosineInputs x, Product product, INDArray g) {
         return backwardProduct(x.qh, x.kh, x.vh, (QuadraticProduct) product, g, causal);
+    }
+
+    @Override
+    protected long productBytes(AttentionShape x, boolean backward) {
+        return bytes(x, causal, backward);
+    }
+
+    /**
+     * A (B, s, s) and O (B, s, dv); causal: the (s, s) triangle (built in float64, then cast). Backward: dA
+     * (B, s, s), the triangle again, dqh, dkh (B, s, dk), dvh (B, s, dv).
+     */
+    static long bytes(AttentionShape x, boolean causal, boolean backward) {
+        long b = x.batchHeads(), s = x.length();
+        long triangle = !causal ? 0 : AttentionShape.sum(AttentionShape.doubles(s, s),
+                x.elementBytes() == 8 ? 0 : x.bytes(s, s));
+        long forward = AttentionShape.sum(x.bytes(b, s, s), triangle, x.bytes(b, s, x.valueDim()));
+        if (!backward) return forward;
+        return AttentionShape.sum(forward, x.bytes(b, s, s), triangle, x.bytes(b, s, x.keyDim()),
+                x.bytes(b, s, x.keyDim()), x.bytes(b, s, x.valueDim()));
     }
 
     /** A = qh kh^T (B, s, s), lower-triangular when causal; O = A vh (B, s, dv). Saves A. */

@@ -2,6 +2,7 @@ package org.cottention.models;
 
 import java.util.Map;
 import org.cottention.api.Attention;
+import org.cottention.api.AttentionShape;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -16,14 +17,30 @@ public final class BertClassifier extends BaseModel<ClassificationBatch> {
     private final Linear classifier;
 
     public BertClassifier(ModelConfig config, Attention attention, int classes, long seed) {
+        this(config, attention, classes, seed, true);
+    }
+
+    /** allocate = false builds the model without allocating its parameters (to count them). */
+    public BertClassifier(ModelConfig config, Attention attention, int classes, long seed, boolean allocate) {
         super(config, attention);
         if (classes < 2) throw new IllegalArgumentException("classification needs >= 2 classes, got " + classes);
         encoder = new BertEncoder(params, config, attention);
         pooler = new BertPooler(params, config);
         dropout = new Dropout(config.hiddenDropout());
         classifier = new Linear(params, "classifier", config.hidden(), classes, Init.normal(config.initRange()), Init.zeros());
-        params.allocate(seed);
-        encoder.afterAllocate();
+        if (allocate) {
+            params.allocate(seed);
+            encoder.afterAllocate();
+        }
+    }
+
+    /**
+     * The native bytes one step on n sequences of s positions allocates (forward + backward, or the forward alone):
+     * the layers, the embeddings, the pooler and the classifier. See {@link StepMemory}.
+     */
+    public static long stepBytes(ModelConfig config, Attention attention, int classes, long n, long s, boolean backward) {
+        return AttentionShape.sum(StepMemory.layers(config, attention, n, s, backward),
+                StepMemory.around(config, n, s, 24, n, Math.max(classes, config.hidden()), 4, backward));
     }
 
     @Override

@@ -3,6 +3,7 @@ package org.cottention.models;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.cottention.api.Attention;
+import org.cottention.api.AttentionShape;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -39,6 +40,22 @@ public final class BertPreTraining extends BaseModel<MlmBatch> {
             params.allocate(seed);
             encoder.afterAllocate();
         }
+    }
+
+    /**
+     * The native bytes one step on n sequences of s positions allocates (forward + backward, or the forward alone):
+     * the layers, the embeddings, the MLM head on the labelled rows (at most that many) and the NSP head. See
+     * {@link StepMemory}.
+     */
+    public static long stepBytes(ModelConfig config, Attention attention, long n, long s, long labelledRows,
+                                 boolean backward) {
+        return AttentionShape.sum(StepMemory.layers(config, attention, n, s, backward),
+                StepMemory.around(config, n, s, 32, labelledRows, config.vocabSize(), backward ? 2 : 1, backward));
+    }
+
+    /** Labelled rows a batch of M positions has at most, with MLM's 15 %: far in the binomial's tail. */
+    public static long labelledRowsAtMost(long positions) {
+        return Math.min(positions, (long) Math.ceil(0.2 * positions) + 16);
     }
 
     @Override

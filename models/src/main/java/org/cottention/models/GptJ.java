@@ -2,6 +2,7 @@ package org.cottention.models;
 
 import java.util.Map;
 import org.cottention.api.Attention;
+import org.cottention.api.AttentionShape;
 import org.cottention.api.DecodingState;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -37,6 +38,16 @@ public final class GptJ extends BaseModel<LmBatch> {
         finalNorm = new LayerNorm(params, "transformer.ln_f", config.hidden(), config.layerNormEps());
         head = new Linear(params, "lm_head", config.hidden(), config.vocabSize(), init, Init.zeros());
         if (allocate) params.allocate(seed);
+    }
+
+    /**
+     * The native bytes one step on n sequences of s positions allocates (forward + backward, or the forward alone):
+     * the layers, the embedding and final norm, and the logits with their gradient (M, V). See {@link StepMemory}.
+     */
+    public static long stepBytes(ModelConfig config, Attention attention, long n, long s, boolean backward) {
+        return AttentionShape.sum(StepMemory.layers(config, attention, n, s, backward),
+                StepMemory.around(config, n, s, 10, AttentionShape.times(n, s), config.vocabSize(), backward ? 2 : 1,
+                        backward));
     }
 
     @Override

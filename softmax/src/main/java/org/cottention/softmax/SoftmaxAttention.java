@@ -4,6 +4,7 @@ import org.cottention.api.Attention;
 import org.cottention.api.AttentionGradients;
 import org.cottention.api.AttentionInput;
 import org.cottention.api.AttentionKind;
+import org.cottention.api.AttentionShape;
 import org.cottention.api.DecodingState;
 import org.cottention.api.Nd;
 import org.cottention.api.ProbabilityDropout;
@@ -104,6 +105,27 @@ public final class SoftmaxAttention implements Attention, ProbabilityDropout {
             }
         });
         return new SoftmaxForward(q, k, v, p, keep, out.reshape('c', n, heads, s, dv), n, heads);
+    }
+
+    /**
+     * P (B, s, s), O (B, s, dv) and the mask read as float64 (N, s); backward: dP (B, s, s), dq, dk (B, s, dk) and
+     * dv (B, s, dv). Inputs that are not C-contiguous (N, H, s, d) add a copy each.
+     */
+    @Override
+    public long workingBytes(AttentionShape x, boolean backward) {
+        long b = x.batchHeads(), s = x.length();
+        long forward = AttentionShape.sum(x.bytes(b, s, s), x.bytes(b, s, x.valueDim()),
+                AttentionShape.times(2, AttentionShape.doubles(x.batch(), s)));
+        if (!backward) return forward;
+        return AttentionShape.sum(forward, x.bytes(b, s, s), x.bytes(b, s, x.keyDim()), x.bytes(b, s, x.keyDim()),
+                x.bytes(b, s, x.valueDim()));
+    }
+
+    /** The keep-mask (B, s, s) and P ⊙ keep (B, s, s). */
+    @Override
+    public long dropoutBytes(AttentionShape x) {
+        long b = x.batchHeads(), s = x.length();
+        return AttentionShape.times(2, x.bytes(b, s, s));
     }
 
     /** out = a ⊙ b over the (rows x cols) block at off. */

@@ -3,6 +3,7 @@ package org.cottention.cosine.cuda;
 import org.cottention.api.AttentionGradients;
 import org.cottention.api.AttentionInput;
 import org.cottention.api.AttentionKind;
+import org.cottention.api.AttentionShape;
 import org.cottention.api.DecodingState;
 import org.cottention.api.Nd;
 import org.cottention.api.StabilisedAttention;
@@ -84,6 +85,20 @@ public final class CudaCosineAttention implements StabilisedAttention {
         for (int h = 0; h < dm.length; h++) dm[h] = (float) g.dm()[h];
         return new AttentionGradients(Nd4j.create(g.dq(), qShape, 'c'), Nd4j.create(g.dk(), qShape, 'c'),
                 Nd4j.create(g.dv(), vShape, 'c'), Nd4j.create(dm, new long[] {s.heads()}, 'c'));
+    }
+
+    /**
+     * Host memory only (the device's is the GPU's): the float32 copies of q, k, v (and the mask) handed to the
+     * kernels and the output (N, H, s, dv); backward: the copy of dL/dO and dq, dk (N, H, s, dk), dv, dm.
+     */
+    @Override
+    public long workingBytes(AttentionShape x, boolean backward) {
+        long bs = AttentionShape.times(x.batchHeads(), x.length()), dk = x.keyDim(), dv = x.valueDim();
+        long forward = AttentionShape.times(4, AttentionShape.sum(AttentionShape.times(bs, 2 * dk + 2 * dv),
+                AttentionShape.times(x.batch(), x.length())));
+        if (!backward) return forward;
+        return AttentionShape.sum(forward, AttentionShape.times(4, AttentionShape.sum(AttentionShape.times(bs, 2 * dk + 2 * dv),
+                x.heads())));
     }
 
     @Override

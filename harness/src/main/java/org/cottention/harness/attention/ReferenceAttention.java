@@ -4,6 +4,7 @@ import org.cottention.api.Attention;
 import org.cottention.api.AttentionGradients;
 import org.cottention.api.AttentionInput;
 import org.cottention.api.AttentionKind;
+import org.cottention.api.AttentionShape;
 import org.cottention.api.Nd;
 import org.cottention.api.StabilisedAttention;
 import org.cottention.reference.Gradients;
@@ -41,6 +42,23 @@ public abstract class ReferenceAttention implements Attention {
     @Override
     public boolean causal() {
         return causal;
+    }
+
+    /**
+     * Native memory only (the oracle computes on the Java heap): q, k, v read out as float64 (through a float64
+     * copy when they are float32) and the output (float64, then cast); backward: dL/dO read the same way and the
+     * three gradients (and dm) built the same way.
+     */
+    @Override
+    public long workingBytes(AttentionShape x, boolean backward) {
+        long bs = AttentionShape.times(x.batchHeads(), x.length()), dk = x.keyDim(), dv = x.valueDim();
+        long reads = x.elementBytes() == 8 ? 1 : 2;            // castTo(DOUBLE) when float32, then dup
+        long build = x.elementBytes() == 8 ? 8 : 12;           // a float64 array, then the cast
+        long forward = AttentionShape.sum(AttentionShape.times(reads, AttentionShape.doubles(bs, 2 * dk + dv)),
+                AttentionShape.times(build, bs, dv));
+        if (!backward) return forward;
+        return AttentionShape.sum(forward, AttentionShape.times(reads, AttentionShape.doubles(bs, dv)),
+                AttentionShape.times(build, AttentionShape.sum(AttentionShape.times(bs, 2 * dk + dv), x.heads())));
     }
 
     /** The oracle's output (N, H, s, dv) for double inputs. */

@@ -6,68 +6,102 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
+import java.util.Locale;
+import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import org.cottention.api.Attention;
 import org.cottention.api.AttentionGradients;
 import org.cottention.api.AttentionInput;
 import org.cottention.api.AttentionKind;
+import org.cottention.api.AttentionShape;
 import org.cottention.cosine.ChunkedCausalCosineAttention;
 import org.cottention.cuda.CudaUnavailableException;
-import org.cottention.harness.Args;
 import org.cottention.harness.CliException;
+import org.cottention.harness.Options;
 import org.cottention.harness.attention.AttentionRegistry;
 import org.cottention.harness.io.AtomicFiles;
 import org.cottention.harness.io.Npy;
+import org.cottention.harness.train.MemoryBudget;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code ./cottention attention}: one attention call on .npy inputs, for cross-checking against NumPy or PyTorch.
  * Every input is checked before anything is computed; outputs are written atomically, and on any error nothing
  * is written and the exit code is 2.
  */
-public final class AttentionCommand {
-    private AttentionCommand() {}
+@Command(name = "attention", sortOptions = false,
+        description = "one attention call on .npy files (outputs and gradients)",
+        customSynopsis = {
+            "./cottention attention --kind cosine|softmax [--causal] --q Q.npy --k K.npy --v V.npy",
+            "                              [--mask MASK.npy] [--m M.npy] [--grad-out G.npy] [--impl NAME]",
+            "                              [--chunk C] --out DIR",
+            "       ./cottention attention --list"},
+        footerHeading = "%n",
+        footer = "q, k: (N, H, s, dk); v: (N, H, s, dv); float32 or float64, C order, one dtype for all, "
+                + "finite. Writes DIR/o.npy (N, H, s, dv) in q's dtype; with --grad-out also dq.npy, "
+                + "dk.npy, dv.npy and, for cosine, dm.npy. The memory the call needs is estimated from the "
+                + "shapes first: a call that does not fit is refused (exit 2) before anything is allocated.")
+public final class AttentionCommand implements Callable<Integer> {
+    /** The attention kinds as typed on the command line. */
+    enum Kind { cosine, softmax }
 
-    static final String USAGE = """
-            usage: ./cottention attention --kind cosine|softmax [--causal] --q Q.npy --k K.npy --v V.npy
-                                          [--mask MASK.npy] [--m M.npy] [--grad-out G.npy] [--impl NAME]
-                                          [--chunk C] --out DIR
-                   ./cottention attention --list
+    @Option(names = "--kind", paramLabel = "KIND", description = "cosine or softmax")
+    Kind kind;
+    @Option(names = "--causal", description = "causal attention (default: bidirectional)")
+    boolean causal;
+    @Option(names = "--q", paramLabel = "Q.npy", description = "queries (N, H, s, dk)")
+    String q;
+    @Option(names = "--k", paramLabel = "K.npy", description = "keys (N, H, s, dk)")
+    String k;
+    @Option(names = "--v", paramLabel = "V.npy", description = "values (N, H, s, dv)")
+    String v;
+    @Option(names = "--mask", paramLabel = "MASK.npy",
+            description = "(N, s), 1 = real token, 0 = padding (bool, integer or float); absent = all real")
+    String mask;
+    @Option(names = "--m", paramLabel = "M.npy",
+            description = "(H,) raw stabiliser parameters before the sigmoid (cosine only); absent = 0.5 each")
+    String m;
+    @Option(names = "--grad-out", paramLabel = "G.npy",
+            description = "dL/dO, shape (N, H, s, dv), q's dtype: also computes the gradients")
+    String gradOut;
+    @Option(names = "--impl", paramLabel = "NAME", description = "an implementation (--list shows them); default: "
+            + "the fastest CPU one for the kind; auto: the CUDA one when a GPU is there (float32), else the CPU one")
+    String impl;
+    @Option(names = "--chunk", paramLabel = "C", description = "cosine-chunked's chunk size (default: "
+            + ChunkedCausalCosineAttention.DEFAULT_CHUNK + ")")
+    Integer chunk;
+    @Option(names = "--out", paramLabel = "DIR", description = "where the outputs go")
+    String outDir;
+    @Option(names = "--list", description = "list the implementations and exit")
+    boolean list;
 
-              q, k: (N, H, s, dk); v: (N, H, s, dv); float32 or float64, C order, one dtype for all.
-              mask: (N, s), 1 = real token, 0 = padding (bool, integer or float); absent = all real.
-              m:    (H,) raw stabiliser parameters before the sigmoid (cosine only); absent = 0.5 each.
-              G:    dL/dO, shape (N, H, s, dv), q's dtype. With it, DIR also gets dq.npy, dk.npy, dv.npy
-                    and, for cosine, dm.npy.
-              Writes DIR/o.npy (N, H, s, dv) in q's dtype. --impl picks an implementation (--list shows them);
-              the default is the fastest CPU one for the kind; --impl auto takes the CUDA one when a GPU is there
-              (float32), else the CPU one. --chunk sets cosine-chunked's chunk size (default %d).
-            """.formatted(ChunkedCausalCosineAttention.DEFAULT_CHUNK);
+    private final PrintStream stdout;
 
-    public static int run(String[] argv, PrintStream out) {
-        Args a = Args.parse("attention", argv,
-                Set.of("kind", "q", "k", "v", "mask", "m", "grad-out", "impl", "chunk", "out"),
-                Set.of("causal", "list", "help"));
-        if (a.has("help")) {
-            out.print(USAGE);
-            return 0;
-        }
-        if (a.has("list")) {
+    public AttentionCommand(PrintStream out) {
+        this.stdout = out;
+    }
+
+    @Override
+    public Integer call() {
+        PrintStream out = stdout;
+        if (list) {
             out.print(listing());
             return 0;
         }
-        AttentionKind kind = AttentionKind.valueOf(a.oneOf("kind", "", "cosine", "softmax").toUpperCase());
-        boolean causal = a.has("causal");
+        if (kind == null) throw new CliException("attention: --kind is required (cosine or softmax)");
+        AttentionKind kind = AttentionKind.valueOf(this.kind.name().toUpperCase(Locale.ROOT));
+        boolean causal = this.causal;
         String mode = causal ? "causal" : "bidirectional";
         AttentionRegistry.Entry entry;
-        boolean auto = "auto".equals(a.get("impl"));
+        boolean auto = "auto".equals(impl);
         if (auto) {
             entry = AttentionRegistry.defaultFor(kind, causal); // until the dtype is known; see below
-        } else if (a.has("impl")) {
-            entry = AttentionRegistry.find(a.get("impl")).orElseThrow(() -> new CliException("attention: unknown "
-                    + "--impl '" + a.get("impl") + "'; known: " + AttentionRegistry.names()));
+        } else if (impl != null) {
+            entry = AttentionRegistry.find(impl).orElseThrow(() -> new CliException("attention: unknown "
+                    + "--impl '" + impl + "'; known: " + AttentionRegistry.names()));
             if (entry.kind() != kind) {
                 throw new CliException("attention: --impl " + entry.name() + " is " + entry.kind().label()
                         + " attention, but --kind is " + kind.label());
@@ -79,19 +113,19 @@ public final class AttentionCommand {
         } else {
             entry = AttentionRegistry.defaultFor(kind, causal);
         }
-        if (a.has("chunk") && !auto && !entry.name().equals(ChunkedCausalCosineAttention.NAME)) {
+        if (chunk != null && !auto && !entry.name().equals(ChunkedCausalCosineAttention.NAME)) {
             throw new CliException("attention: --chunk applies to " + ChunkedCausalCosineAttention.NAME
                     + " only, not " + entry.name());
         }
-        int chunk = a.positiveInt("chunk", ChunkedCausalCosineAttention.DEFAULT_CHUNK);
-        if (a.has("m") && kind != AttentionKind.COSINE) {
+        int chunk = Options.positive("--chunk", this.chunk, ChunkedCausalCosineAttention.DEFAULT_CHUNK);
+        if (m != null && kind != AttentionKind.COSINE) {
             throw new CliException("attention: --m is the cosine stabiliser; softmax attention has none");
         }
-        Path outDir = Path.of(a.required("out"));
+        Path outDir = Path.of(Options.required("--out", this.outDir));
 
-        // Inputs, each checked against the others before any work.
-        String qName = a.required("q"), kName = a.required("k"), vName = a.required("v");
-        Npy.Array qa = NpyInputs.read(qName);
+        // The headers, each checked against the others; then the memory; only then the data.
+        String qName = Options.required("--q", q), kName = Options.required("--k", k), vName = Options.required("--v", v);
+        Npy.Header qa = NpyInputs.header(qName);
         DataType dt = qa.floatType();
         if (dt == null || qa.shape().length != 4) {
             throw new CliException(qName + ": expected a 4-D float32 or float64 array (N, H, s, dk), got "
@@ -99,56 +133,38 @@ public final class AttentionCommand {
         }
         long[] qs = qa.shape();
         long n = qs[0], h = qs[1], s = qs[2];
-        Npy.Array ka = NpyInputs.read(kName);
+        if (Arrays.stream(qs).anyMatch(x -> x == 0)) {
+            throw new CliException(qName + ": empty dimension in shape " + NpyInputs.shapeText(qs));
+        }
+        Npy.Header ka = NpyInputs.header(kName);
         NpyInputs.expect(kName, ka, dt, qs, "(N, H, s, dk) like --q");
-        Npy.Array va = NpyInputs.read(vName);
+        Npy.Header va = NpyInputs.header(vName);
         NpyInputs.expectFloat(vName, va, dt);
         if (va.shape().length != 4 || va.shape()[0] != n || va.shape()[1] != h || va.shape()[2] != s) {
             throw new CliException(vName + ": expected shape (N, H, s, dv) = (" + n + ", " + h + ", " + s
                     + ", dv), got " + NpyInputs.shapeText(va.shape()));
         }
         long dv = va.shape()[3];
-        if (Arrays.stream(qs).anyMatch(x -> x == 0) || dv == 0) {
-            throw new CliException(qName + ": empty dimension in shape " + NpyInputs.shapeText(qs));
-        }
-        INDArray mask = null;
-        if (a.has("mask")) {
-            String name = a.get("mask");
-            Npy.Array ma = NpyInputs.read(name);
-            if (!Arrays.equals(ma.shape(), new long[] {n, s})) {
-                throw new CliException(name + ": expected shape (N, s) = (" + n + ", " + s + "), got "
-                        + NpyInputs.shapeText(ma.shape()));
+        if (dv == 0) throw new CliException(vName + ": empty dimension in shape " + NpyInputs.shapeText(va.shape()));
+        Npy.Header maskHeader = null, mHeader = null, gradHeader = null;
+        if (this.mask != null) {
+            maskHeader = NpyInputs.header(this.mask);
+            if (!Arrays.equals(maskHeader.shape(), new long[] {n, s})) {
+                throw new CliException(this.mask + ": expected shape (N, s) = (" + n + ", " + s + "), got "
+                        + NpyInputs.shapeText(maskHeader.shape()));
             }
-            for (int i = 0; i < ma.values().length; i++) {
-                double p = ma.values()[i];
-                if (p != 0 && p != 1) {
-                    throw new CliException(name + ": mask values must be 0 or 1 (1 = real token), got " + p
-                            + " at (" + i / s + ", " + i % s + ")");
-                }
+        }
+        if (this.m != null) {
+            mHeader = NpyInputs.header(this.m);
+            if (!mHeader.isFloat() || !Arrays.equals(mHeader.shape(), new long[] {h})) {
+                throw new CliException(this.m + ": expected a float array of shape (H,) = (" + h + ",), got "
+                        + NpyInputs.describe(mHeader));
             }
-            mask = ma.toNd(dt);
         }
-        INDArray m = null;
-        if (a.has("m")) {
-            String name = a.get("m");
-            Npy.Array ma = NpyInputs.read(name);
-            if (!ma.isFloat() || !Arrays.equals(ma.shape(), new long[] {h})) {
-                throw new CliException(name + ": expected a float array of shape (H,) = (" + h + ",), got "
-                        + NpyInputs.describe(ma));
-            }
-            NpyInputs.requireFinite(name, ma);
-            m = ma.toNd(dt).reshape(h);
+        if (gradOut != null) {
+            gradHeader = NpyInputs.header(gradOut);
+            NpyInputs.expect(gradOut, gradHeader, dt, new long[] {n, h, s, dv}, "(N, H, s, dv), the shape of the output");
         }
-        INDArray grad = null;
-        String gName = a.get("grad-out");
-        if (gName != null) {
-            Npy.Array ga = NpyInputs.read(gName);
-            NpyInputs.expect(gName, ga, dt, new long[] {n, h, s, dv}, "(N, H, s, dv), the shape of the output");
-            grad = ga.toNd(dt);
-        }
-        NpyInputs.requireFinite(qName, qa);
-        NpyInputs.requireFinite(kName, ka);
-        NpyInputs.requireFinite(vName, va);
 
         if (auto) entry = AttentionRegistry.fastest(kind, causal, dt);
         if (entry.gpu() && dt != DataType.FLOAT) {
@@ -161,7 +177,30 @@ public final class AttentionCommand {
         } catch (CudaUnavailableException e) {
             throw new CliException("attention: " + e.getMessage());
         }
-        AttentionInput in = new AttentionInput(qa.toNd(dt), ka.toNd(dt), va.toNd(dt), mask, m);
+        AttentionShape shape = new AttentionShape(n, h, s, qs[3], dv, dt);
+        MemoryBudget.require("attention", "--impl " + entry.name() + " on q " + NpyInputs.shapeText(qs)
+                + (gradOut == null ? "" : " with --grad-out"), memory(attention, shape, gradOut != null),
+                memoryFix(entry.name(), chunk, s));
+        Options.canCreate("--out", outDir);
+
+        // The data: finite values, a 0/1 mask.
+        double[] maskValues = maskHeader == null ? null : NpyInputs.read(this.mask).values();
+        if (maskValues != null) {
+            for (int i = 0; i < maskValues.length; i++) {
+                double p = maskValues[i];
+                if (p != 0 && p != 1) {
+                    throw new CliException(this.mask + ": mask values must be 0 or 1 (1 = real token), got " + p
+                            + " at (" + i / s + ", " + i % s + ")");
+                }
+            }
+        }
+        Npy.Array qv = NpyInputs.read(qName), kv = NpyInputs.read(kName), vv = NpyInputs.read(vName);
+        Npy.Array mv = mHeader == null ? null : NpyInputs.read(this.m);
+        Npy.Array gv = gradHeader == null ? null : NpyInputs.read(gradOut);
+        INDArray mask = maskValues == null ? null : Npy.toNd(maskValues, maskHeader.shape(), dt);
+        INDArray m = mv == null ? null : mv.toNd(dt).reshape(h);
+        INDArray grad = gv == null ? null : gv.toNd(dt);
+        AttentionInput in = new AttentionInput(qv.toNd(dt), kv.toNd(dt), vv.toNd(dt), mask, m);
         long t0 = System.nanoTime();
         Attention.Forward fwd = attention.forward(in);
         Map<String, byte[]> files = new LinkedHashMap<>();
@@ -185,6 +224,27 @@ public final class AttentionCommand {
                 files.keySet().stream().map(f -> outDir.resolve(f).toString()).collect(Collectors.joining(" ")),
                 ms, grad == null ? "" : "+backward");
         return 0;
+    }
+
+    /**
+     * Native bytes of the whole command: the inputs as ND4J arrays (read as float64, then cast), the attention's own
+     * working memory, and each output's float64 copy for the .npy writer.
+     */
+    static long memory(Attention attention, AttentionShape shape, boolean backward) {
+        long inputs = shape.inputBytes() + (backward ? shape.bytes(shape.batchHeads(), shape.length(), shape.valueDim()) : 0);
+        long asRead = AttentionShape.times(inputs, 8 + shape.elementBytes(), 1) / shape.elementBytes();
+        long outputs = AttentionShape.doubles(shape.batchHeads(), shape.length(),
+                backward ? 2 * shape.keyDim() + 2 * shape.valueDim() : shape.valueDim());
+        return AttentionShape.sum(asRead, attention.workingBytes(shape, backward), outputs);
+    }
+
+    private static String memoryFix(String impl, int chunk, long s) {
+        if (impl.equals(ChunkedCausalCosineAttention.NAME) && chunk > s) {
+            return "a --chunk C costs C x C per head even when C > s; use a --chunk near s or below (default "
+                    + ChunkedCausalCosineAttention.DEFAULT_CHUNK + ")";
+        }
+        return "use shorter sequences, fewer heads or a smaller batch, a linear-memory --impl (cosine-chunked, "
+                + "cosine-linear), or a machine with more memory";
     }
 
     static String listing() {

@@ -8,9 +8,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.LinkedHashSet;
 import java.util.Set;
-import org.cottention.harness.Args;
+import java.util.concurrent.Callable;
 import org.cottention.harness.CliException;
+import org.cottention.harness.Options;
 import org.cottention.harness.attention.AttentionRegistry;
 import org.cottention.harness.bench.BenchRunner;
 import org.cottention.harness.bench.BenchRunner.Budget;
@@ -20,59 +22,91 @@ import org.cottention.harness.bench.GemmProbe;
 import org.cottention.harness.bench.SpeedGate;
 import org.cottention.harness.results.CsvTable;
 import org.cottention.harness.results.Progress;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code ./cottention bench}: the JMH grid over every attention implementation (forward, forward + backward,
  * decoding step, GEMM probe), written to results/bench/*.csv with FLOP counts, GFLOP/s and share of the GEMM
  * ceiling; or, with --gate, the CI regression gate: the working tree against a reference commit, side by side.
  */
-public final class BenchCommand {
-    private BenchCommand() {}
+@Command(name = "bench",
+        description = "JMH benchmarks of every attention implementation; --gate: the CI speed gate",
+        customSynopsis = {
+            "./cottention bench [--quick] [--only attention,decode,gemm] [--out DIR]",
+            "       ./cottention bench --gate [--reference COMMIT] [--repeat N]",
+            "       ./cottention bench --gate --set-reference COMMIT | --noise N"},
+        footerHeading = "%n",
+        footer = "Runs the JMH benchmarks (one fork per configuration; median of sampled times) and writes"
+                + " DIR/attention.csv, decode.csv, gemm.csv, targets.csv and JMH's JSON. --gate runs the CI"
+                + " subset for the working tree and for a reference commit side by side, in alternating JMH"
+                + " forks of the same run (the reference, named in bench/gate-reference or by --reference, "
+                + "is built from git into target/gate-reference/), and fails (exit 1) when the working tree"
+                + " is slower beyond the threshold or allocates more. Threads: OMP_NUM_THREADS (ND4J, "
+                + "OpenBLAS and the kernels), reported in every row.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:done (the gate: the working tree is within the thresholds)",
+            "2:bad input: one line on stderr naming it and the fix",
+            "1:the gate failed (slower or allocating more), or a bug (a stack trace on stderr)"})
+public final class BenchCommand implements Callable<Integer> {
+    private static final Set<String> PARTS = Set.of("attention", "decode", "gemm");
 
-    static final String USAGE = """
-            usage: ./cottention bench [--quick] [--only attention,decode,gemm] [--out DIR]
-                   ./cottention bench --gate [--reference COMMIT] [--repeat N]
-                   ./cottention bench --gate --set-reference COMMIT | --noise N
+    @Option(names = "--quick", description = "2 warm-up + 3 measured iterations of 0.5 s instead of 3 + 5 of 1 s")
+    boolean quick;
+    @Option(names = "--only", paramLabel = "PARTS", description = "a comma-separated subset of attention, decode, "
+            + "gemm (default: all)")
+    String only = "attention,decode,gemm";
+    @Option(names = "--out", paramLabel = "DIR", description = "where the tables go (default: ${DEFAULT-VALUE})")
+    String dir = "results/bench";
+    @Option(names = "--gate", description = "the CI speed gate instead of the grid")
+    boolean gate;
+    @Option(names = "--reference", paramLabel = "COMMIT", description = "(--gate) the commit to compare with "
+            + "(default: the one in bench/gate-reference)")
+    String reference;
+    @Option(names = "--set-reference", paramLabel = "COMMIT", description = "(--gate) rewrite bench/gate-reference")
+    String setReference;
+    @Option(names = "--repeat", paramLabel = "N", description = "(--gate) run each attention operation of the "
+            + "working tree N times (a deliberately slowed kernel, to see the gate fail)")
+    Integer repeat;
+    @Option(names = "--noise", paramLabel = "N", description = "(--gate) measure the working tree against itself N "
+            + "times and print the spread of the ratios (how the threshold was chosen)")
+    Integer noise;
 
-              Runs the JMH benchmarks (one fork per configuration; median of sampled times) and writes
-              DIR/attention.csv, decode.csv, gemm.csv, targets.csv and JMH's JSON (DIR defaults to results/bench).
-              --quick uses 2 warm-up + 3 measured iterations of 0.5 s instead of 3 + 5 of 1 s.
-              --gate runs the CI subset for the working tree and for a reference commit side by side, in
-              alternating JMH forks of the same run (the reference, named in bench/gate-reference or by
-              --reference, is built from git into target/gate-reference/), and fails (exit 1) when the working
-              tree is slower beyond the threshold or allocates more. --set-reference COMMIT rewrites
-              bench/gate-reference on purpose. --repeat N runs each attention operation of the working tree N
-              times (a deliberately slowed kernel, to see the gate fail). --noise N measures the working tree
-              against itself N times and prints the spread of the ratios (how the threshold was chosen).
-              Threads: OMP_NUM_THREADS (ND4J, OpenBLAS and the kernels), reported in every row.
-            """;
+    private final PrintStream out;
 
-    public static int run(String[] argv, PrintStream out) throws Exception {
-        Args a = Args.parse("bench", argv, Set.of("only", "out", "reference", "set-reference", "repeat", "noise"),
-                Set.of("quick", "gate", "help"));
-        if (a.has("help")) {
-            out.print(USAGE);
-            return 0;
+    public BenchCommand(PrintStream out) {
+        this.out = out;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        // Every value is checked here, before any measurement.
+        int repeats = Options.positive("--repeat", repeat, 1), noiseRuns = Options.positive("--noise", noise, 3);
+        if (gate) {
+            Options.exclusive("--noise", noise != null, "--set-reference", setReference != null, "");
+            if (noise != null) return SpeedGate.noise(noiseRuns, out);
+            if (setReference != null) return SpeedGate.setReference(setReference, out);
+            return SpeedGate.run(reference, repeats, out);
         }
-        if (a.has("gate") && a.has("noise")) return SpeedGate.noise(a.positiveInt("noise", 3), out);
-        if (a.has("gate") && a.has("set-reference")) return SpeedGate.setReference(a.get("set-reference", "HEAD"), out);
-        if (a.has("gate")) return SpeedGate.run(a.get("reference", null), a.positiveInt("repeat", 1), out);
-        for (String f : new String[] {"reference", "set-reference", "repeat", "noise"}) {
-            if (a.has(f)) throw new CliException("bench: --" + f + " applies to --gate only");
+        String[] gateOnly = {"--reference", "--set-reference", "--repeat", "--noise"};
+        Object[] given = {reference, setReference, repeat, noise};
+        for (int i = 0; i < gateOnly.length; i++) {
+            if (given[i] != null) throw new CliException("bench: " + gateOnly[i] + " applies to --gate only");
         }
-        Budget budget = a.has("quick") ? Budget.QUICK : Budget.FULL;
-        Path dir = Path.of(a.get("out", "results/bench"));
-        Set<String> only = Set.of(a.get("only", "attention,decode,gemm").split(","));
-        for (String part : only) {
-            if (!Set.of("attention", "decode", "gemm").contains(part)) {
+        Budget budget = quick ? Budget.QUICK : Budget.FULL;
+        Set<String> parts = new LinkedHashSet<>();
+        for (String part : only.split(",")) {
+            if (!PARTS.contains(part.trim())) {
                 throw new CliException("bench: --only takes attention, decode and gemm, got '" + part + "'");
             }
+            parts.add(part.trim());
         }
-        Files.createDirectories(dir);
-        if (only.contains("gemm")) writeGemm(dir, budget, out);
-        if (only.contains("attention")) writeAttention(dir, budget, out);
-        if (only.contains("decode")) writeDecode(dir, budget, out);
-        if (only.contains("attention")) Targets.write(dir, out);
+        Path dir = Path.of(this.dir);
+        Options.writableDirectory("--out", dir);
+        if (parts.contains("gemm")) writeGemm(dir, budget, out);
+        if (parts.contains("attention")) writeAttention(dir, budget, out);
+        if (parts.contains("decode")) writeDecode(dir, budget, out);
+        if (parts.contains("attention")) Targets.write(dir, out);
         return 0;
     }
 

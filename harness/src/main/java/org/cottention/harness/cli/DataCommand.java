@@ -3,12 +3,11 @@ package org.cottention.harness.cli;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.function.Function;
-import org.cottention.harness.Args;
-import org.cottention.harness.CliException;
+import org.cottention.harness.Cli;
+import org.cottention.harness.Options;
 import org.cottention.harness.data.DataRoot;
 import org.cottention.harness.data.text.Datasets;
 import org.cottention.harness.data.text.Document;
@@ -18,38 +17,68 @@ import org.cottention.harness.data.text.Split;
 import org.cottention.harness.data.text.SplitSet;
 import org.cottention.harness.data.tokenize.Tokenizer;
 import org.cottention.harness.data.tokenize.Tokenizers;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code ./cottention data stats}: per data set and split, the counts, tokens under each tokenizer, labels. */
-public final class DataCommand {
+@Command(name = "data", description = "data sets, splits and tokenizers: 'data stats' counts them",
+        synopsisSubcommandLabel = "stats", commandListHeading = "%nsubcommands:%n")
+public final class DataCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     private DataCommand() {}
 
-    static final String USAGE = """
-            usage: ./cottention data stats [--data DIR | --fixture] [--tokenizers byte,gpt2,bert-wordpiece]
+    /** {@code data} and its subcommand {@code stats}. */
+    public static CommandLine commandLine(PrintStream out) {
+        return new CommandLine(new DataCommand()).addSubcommand("stats", new Stats(out));
+    }
 
-              Reads the data installed by scripts/setup-data.sh (default <repo>/data, or $COTTENTION_DATA, or
-              --data DIR) and prints, per data set and split: documents or examples, characters, tokens under each
-              tokenizer (no special tokens added), label balance, and the SHA-256 of the split's ids (first 12 hex
-              digits). --fixture reads the small fixture corpus built into the harness instead (never implicit).
-            """;
+    /** {@code ./cottention data} alone: its help, and exit code 2 (a subcommand is needed). */
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+        return Cli.USAGE;
+    }
 
-    public static int run(String[] argv, PrintStream out) {
-        if (argv.length == 0 || argv[0].equals("--help") || argv[0].equals("help")) {
-            out.print(USAGE);
-            return argv.length == 0 ? CliException.USAGE : 0;
+    @Command(name = "stats", description = "counts per data set and split: documents, characters, tokens, labels",
+            footerHeading = "%n",
+            footer = "Reads the data installed by scripts/setup-data.sh (default <repo>/data, or "
+                    + "$COTTENTION_DATA, or --data DIR) and prints, per data set and split: documents or "
+                    + "examples, characters, tokens under each tokenizer (no special tokens added), label "
+                    + "balance, and the SHA-256 of the split's ids (first 12 hex digits). --fixture reads "
+                    + "the small fixture corpus built into the harness instead (never implicit).")
+    static final class Stats implements Callable<Integer> {
+        @Option(names = "--data", paramLabel = "DIR", description = "the data folder (default: $COTTENTION_DATA, "
+                + "else <repo>/data)")
+        String dataDir;
+        @Option(names = "--fixture", description = "the fixture corpus built into the harness")
+        boolean fixture;
+        @Option(names = "--tokenizers", paramLabel = "NAMES", description = "comma-separated (default: all of "
+                + "byte, gpt2, bert-wordpiece)")
+        String tokenizers;
+
+        private final PrintStream out;
+
+        Stats(PrintStream out) {
+            this.out = out;
         }
-        if (!argv[0].equals("stats")) {
-            throw new CliException("data: unknown subcommand '" + argv[0] + "'; known: stats (see ./cottention data --help)");
+
+        @Override
+        public Integer call() {
+            return DataCommand.stats(this, out);
         }
-        Args a = Args.parse("data stats", Arrays.copyOfRange(argv, 1, argv.length), Set.of("data", "tokenizers"),
-                Set.of("fixture", "help"));
-        if (a.has("help")) {
-            out.print(USAGE);
-            return 0;
-        }
+    }
+
+    private static int stats(Stats a, PrintStream out) {
+        Options.exclusive("--fixture", a.fixture, "--data", a.dataDir != null, "");
         long t0 = System.nanoTime();
         DataRoot data = dataRoot(a);
         List<Tokenizer> toks = new ArrayList<>();
-        for (String name : a.get("tokenizers", String.join(",", Tokenizers.NAMES)).split(",")) {
+        for (String name : (a.tokenizers == null ? String.join(",", Tokenizers.NAMES) : a.tokenizers).split(",")) {
             toks.add(Tokenizers.byName(name.trim(), data));
         }
         out.println("data: " + data.describe());
@@ -106,12 +135,9 @@ public final class DataCommand {
     }
 
     /** {@code --fixture}, else {@code --data DIR}, else $COTTENTION_DATA, else {@code <repo>/data}. */
-    static DataRoot dataRoot(Args a) {
-        if (a.has("fixture")) {
-            if (a.has("data")) throw new CliException("data: --fixture and --data exclude each other");
-            return DataRoot.fixture();
-        }
-        if (a.has("data")) return DataRoot.installed(Path.of(a.get("data")));
+    static DataRoot dataRoot(Stats a) {
+        if (a.fixture) return DataRoot.fixture();
+        if (a.dataDir != null) return DataRoot.installed(Path.of(a.dataDir));
         return DataRoot.installed(DataRoot.defaultDir());
     }
 }

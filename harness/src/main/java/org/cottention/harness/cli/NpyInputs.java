@@ -13,9 +13,10 @@ import org.nd4j.linalg.api.buffer.DataType;
 final class NpyInputs {
     private NpyInputs() {}
 
-    static Npy.Array read(String name) {
+    /** The header of a .npy input (nothing of its data is read). */
+    static Npy.Header header(String name) {
         try {
-            return Npy.read(Path.of(name));
+            return Npy.header(Path.of(name));
         } catch (FileNotFoundException e) {
             throw new CliException(name + ": no such file");
         } catch (Npy.FormatException e) {
@@ -25,13 +26,29 @@ final class NpyInputs {
         }
     }
 
-    static void expectFloat(String name, Npy.Array a, DataType dt) {
+    /** The data of a .npy input; a float input must be finite (NaN or infinity anywhere is refused). */
+    static Npy.Array read(String name) {
+        Npy.Array a;
+        try {
+            a = Npy.read(Path.of(name));
+        } catch (FileNotFoundException e) {
+            throw new CliException(name + ": no such file");
+        } catch (Npy.FormatException e) {
+            throw new CliException(name + ": " + e.getMessage());
+        } catch (IOException e) {
+            throw new CliException(name + ": cannot read (" + e.getMessage() + ")");
+        }
+        if (a.isFloat()) requireFinite(name, a);
+        return a;
+    }
+
+    static void expectFloat(String name, Npy.Header a, DataType dt) {
         if (a.floatType() != dt) {
             throw new CliException(name + ": expected " + typeName(dt) + " like --q, got " + a.dtypeName());
         }
     }
 
-    static void expect(String name, Npy.Array a, DataType dt, long[] shape, String what) {
+    static void expect(String name, Npy.Header a, DataType dt, long[] shape, String what) {
         if (!Arrays.equals(a.shape(), shape)) {
             throw new CliException(name + ": expected shape " + what + " = " + shapeText(shape) + ", got "
                     + shapeText(a.shape()));
@@ -39,11 +56,12 @@ final class NpyInputs {
         expectFloat(name, a, dt);
     }
 
-    static void requireFinite(String name, Npy.Array a) {
+    private static void requireFinite(String name, Npy.Array a) {
         double[] v = a.values();
         for (int i = 0; i < v.length; i++) {
             if (!Double.isFinite(v[i])) {
-                throw new CliException(name + ": contains " + v[i] + " at flat index " + i + "; inputs must be finite");
+                throw new CliException(name + ": contains " + v[i] + " at flat index " + i + " (of shape "
+                        + shapeText(a.shape()) + "); inputs must be finite");
             }
         }
     }
@@ -57,7 +75,7 @@ final class NpyInputs {
         return Arrays.stream(shape).mapToObj(Long::toString).collect(Collectors.joining(", ", "(", ")"));
     }
 
-    static String describe(Npy.Array a) {
+    static String describe(Npy.Header a) {
         return "shape " + shapeText(a.shape()) + " of " + a.dtypeName();
     }
 }

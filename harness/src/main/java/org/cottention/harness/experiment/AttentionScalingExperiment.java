@@ -10,7 +10,9 @@ import java.util.Map;
 import org.cottention.api.Attention;
 import org.cottention.api.AttentionInput;
 import org.cottention.api.AttentionKind;
+import org.cottention.api.AttentionShape;
 import org.cottention.harness.attention.AttentionRegistry;
+import org.cottention.harness.train.MemoryBudget;
 import org.cottention.kernels.AllocationRecorder;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -88,14 +90,12 @@ public final class AttentionScalingExperiment implements Experiment {
         return new RunConfig(key, p);
     }
 
-    /** Bytes the inputs and the operation need, estimated from the shapes (float32). */
-    static double estimatedMiB(String kind, boolean backward, long s, long dim, long heads) {
-        double perElement = 4;
-        double inputs = (backward ? 4 : 3) * s * dim * perElement;
-        double op = kind.equals("softmax")
-                ? (backward ? 2 : 1) * heads * s * s * perElement + (backward ? 4 : 1) * s * dim * perElement
-                : (backward ? 12 : 6) * s * dim * perElement + 2.0 * heads * ((s + 63) / 64 + 2) * Math.pow((double) dim / heads, 2) * perElement;
-        return (inputs + op) / (1024 * 1024);
+    /** MiB the inputs (q, k, v, and dL/dO with backward) and the operation need: the attention's own estimate. */
+    static double estimatedMiB(Attention attention, boolean backward, long s, long dim, long heads) {
+        AttentionShape shape = new AttentionShape(1, heads, s, dim / heads, dim / heads, DataType.FLOAT);
+        long gradient = backward ? shape.bytes(heads, s, dim / heads) : 0;
+        long bytes = AttentionShape.sum(shape.inputBytes(), gradient, attention.workingBytes(shape, backward));
+        return bytes / (1024.0 * 1024);
     }
 
     @Override
@@ -104,7 +104,8 @@ public final class AttentionScalingExperiment implements Experiment {
         int s = c.getInt("length"), dim = c.getInt("dim"), heads = c.getInt("heads"), d = dim / heads;
         boolean causal = mode.equals("causal"), backward = pass.equals("forward+backward");
         AttentionRegistry.Entry entry = AttentionRegistry.defaultFor(AttentionKind.valueOf(kind.toUpperCase()), causal);
-        double estimate = estimatedMiB(kind, backward, s, dim, heads);
+        Attention attention = entry.create(causal, 64);
+        double estimate = estimatedMiB(attention, backward, s, dim, heads);
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("model", "attention-layer");
         row.put("attention", kind);
@@ -120,10 +121,9 @@ public final class AttentionScalingExperiment implements Experiment {
         row.put("heads", heads);
         row.put("head_dim", d);
         row.put("estimated_mib", estimate);
-        double available = Memory.availableMiB();
-        if (available > 0 && estimate > 0.8 * available) {
+        if (!MemoryBudget.fits((long) (estimate * 1024 * 1024))) {
             row.put("status", String.format("skipped: needs about %.1f GiB, %.1f GiB available", estimate / 1024,
-                    available / 1024));
+                    MemoryBudget.availableBytes() / (1024.0 * 1024 * 1024)));
             log.println(c.key() + ": " + row.get("status"));
             return List.of(row);
         }
@@ -132,7 +132,6 @@ public final class AttentionScalingExperiment implements Experiment {
         INDArray v = Nd4j.randn(DataType.FLOAT, 1, heads, s, d);
         INDArray g = backward ? Nd4j.randn(DataType.FLOAT, 1, heads, s, d) : null;
         AttentionInput in = new AttentionInput(q, k, v, null, null);
-        Attention attention = entry.create(causal, 64);
         double baseline = Memory.rssMiB();
         AllocationRecorder workspace = new AllocationRecorder("scaling");
         double first = once(attention, in, g, workspace);  // warm-up, and the size of one run

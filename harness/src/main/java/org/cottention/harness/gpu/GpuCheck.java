@@ -10,7 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.cottention.cosine.cuda.CosineKernelTwins;
@@ -18,64 +18,94 @@ import org.cottention.cosine.cuda.CosineKernels;
 import org.cottention.cuda.CudaRuntime;
 import org.cottention.cuda.Device;
 import org.cottention.cuda.DeviceInfo;
-import org.cottention.harness.Args;
+import org.cottention.harness.Cli;
 import org.cottention.harness.CliException;
+import org.cottention.harness.Options;
 import org.cottention.harness.io.AtomicFiles;
 import org.cottention.softmax.cuda.SoftmaxKernelTwins;
 import org.cottention.softmax.cuda.SoftmaxKernels;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code gpu-check}: validates every CUDA kernel against the reference and times them on this machine's GPU,
  * writing validation.csv, kernels.csv, device.csv and summary.md (which also reads sdpa.csv, PyTorch's
  * scaled_dot_product_attention timed by scripts/sdpa_bench.py, when it is there). Needs only the kernel jars,
- * reference and JCuda on the class path (no ND4J): scripts/gpu-check.sh runs it from a small pack.
+ * reference, JCuda and picocli on the class path (no ND4J): scripts/gpu-check.sh runs it from a small pack.
  */
-public final class GpuCheck {
-    private GpuCheck() {}
-
+@Command(name = "gpu-check", sortOptions = false,
+        description = "validate and time the CUDA kernels on this machine's GPU (see docs/cuda.md)",
+        footerHeading = "%n",
+        footer = "Validates every kernel against the double-precision reference (small shapes, decoding, "
+                + "and causal cosine at --long-length with d = 64: the quadratic reference runs per head in"
+                + " background threads), then times forward, forward+backward and decoding at N = 1, "
+                + "--heads heads of --width over lengths --min-length .. --max-length (powers of 2), within"
+                + " --budget-seconds.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:every validation passed", "1:a validation failed, or a bug (a stack trace on stderr)",
+            "2:bad input: one line on stderr naming it and the fix", "3:no GPU (CUDA unavailable)"})
+public final class GpuCheck implements Callable<Integer> {
     /** The per-block shared-memory limit the dry run emulates: an H100's. */
     static final int EMULATED_SHARED = 232448;
 
-    static final String USAGE = """
-            usage: gpu-check [--out DIR] [--budget-seconds 250] [--heads 16] [--width 64] [--min-length 1024]
-                             [--max-length 65536] [--long-length 16384] [--long-heads 2] [--softmax-long-length 4096]
-                             [--peak-gbs X] [--peak-tflops X] [--quick] [--emulate]
-              Validates every kernel against the double-precision reference (small shapes, decoding, and causal
-              cosine at --long-length with d = 64: the quadratic reference runs per head in background threads),
-              then times forward, forward+backward and decoding at N = 1, --heads heads of --width over lengths
-              --min-length .. --max-length (powers of 2), within --budget-seconds. --quick: small validations and
-              lengths up to 4096 only. --emulate: a dry run of the whole check on the CPU emulation of the kernels
-              with tiny shapes (no GPU needed; its numbers mean nothing). --peak-gbs / --peak-tflops override the
-              peaks derived from the driver.
-              Exit code 0 when every validation passed, 1 otherwise, 3 without a GPU.
-            """;
+    @Option(names = "--out", paramLabel = "DIR", description = "where the tables go (default: ${DEFAULT-VALUE})")
+    String outDir = "results/gpu";
+    @Option(names = "--budget-seconds", paramLabel = "S", description = "time budget (default: ${DEFAULT-VALUE})")
+    int budgetSeconds = 250;
+    @Option(names = "--heads", paramLabel = "H", description = "timed heads (default: 16; 2 with --emulate)")
+    Integer heads;
+    @Option(names = "--width", paramLabel = "D", description = "timed head width (default: ${DEFAULT-VALUE})")
+    int width = 64;
+    @Option(names = "--min-length", paramLabel = "S", description = "shortest timed length (default: ${DEFAULT-VALUE})")
+    int minLength = 1024;
+    @Option(names = "--max-length", paramLabel = "S", description = "longest timed length (default: ${DEFAULT-VALUE})")
+    int maxLength = 65536;
+    @Option(names = "--long-length", paramLabel = "S", description = "length of the long cosine validation "
+            + "(default: 16384; 200 with --emulate)")
+    Integer longLength;
+    @Option(names = "--long-heads", paramLabel = "H", description = "heads of the long validations (default: ${DEFAULT-VALUE})")
+    int longHeads = 2;
+    @Option(names = "--softmax-long-length", paramLabel = "S", description = "length of the long flash softmax "
+            + "validation (default: 4096; 130 with --emulate)")
+    Integer softmaxLongLength;
+    @Option(names = "--peak-gbs", paramLabel = "X", description = "peak DRAM bandwidth, GB/s (default: from the driver)")
+    Double peakGbsGiven;
+    @Option(names = "--peak-tflops", paramLabel = "X", description = "peak fp32 TFLOP/s (default: from the driver)")
+    Double peakTflopsGiven;
+    @Option(names = "--quick", description = "small validations and lengths up to 4096 only")
+    boolean quick;
+    @Option(names = "--emulate", description = "a dry run of the whole check on the CPU emulation of the kernels "
+            + "with tiny shapes (no GPU needed; its numbers mean nothing)")
+    boolean emulate;
 
-    public static void main(String[] argv) {
-        int code;
-        try {
-            code = run(argv, System.out);
-        } catch (CliException e) {
-            System.err.println("gpu-check: " + e.getMessage());
-            code = e.exitCode();
-        } catch (Exception e) {
-            System.err.println("gpu-check: failed: " + e);
-            e.printStackTrace();
-            code = 1;
-        }
-        System.exit(code);
+    private final PrintStream out;
+
+    public GpuCheck(PrintStream out) {
+        this.out = out;
     }
 
-    public static int run(String[] argv, PrintStream out) throws IOException, InterruptedException {
-        Args a = Args.parse("gpu-check", argv, Set.of("out", "budget-seconds", "heads", "width", "min-length", "max-length",
-                "long-length", "long-heads", "softmax-long-length", "peak-gbs", "peak-tflops"), Set.of("quick", "emulate", "help"));
-        if (a.has("help")) {
-            out.print(USAGE);
-            return 0;
-        }
+    /** The GPU pack's entry point (no ./cottention there). */
+    public static void main(String[] argv) {
+        System.exit(Cli.execute(Cli.configure(new CommandLine(new GpuCheck(System.out)), System.out, System.err), argv));
+    }
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        Options.positive("--budget-seconds", budgetSeconds);
+        Options.positive("--width", width);
+        Options.positive("--min-length", minLength);
+        Options.positive("--max-length", maxLength);
+        Options.positive("--long-heads", longHeads);
+        if (minLength > maxLength) throw new CliException("gpu-check: --min-length " + minLength + " exceeds --max-length " + maxLength);
+        if (peakGbsGiven != null) Options.above("--peak-gbs", peakGbsGiven, 0);
+        if (peakTflopsGiven != null) Options.above("--peak-tflops", peakTflopsGiven, 0);
+        int heads = Options.positive("--heads", this.heads, emulate ? 2 : 16);
+        int longLength = Options.positive("--long-length", this.longLength, emulate ? 200 : 16384);
+        int softmaxLong = Options.positive("--softmax-long-length", softmaxLongLength, emulate ? 130 : 4096);
         long start = System.nanoTime();
-        long deadline = start + a.positiveInt("budget-seconds", 250) * 1_000_000_000L;
-        boolean quick = a.has("quick"), emulate = a.has("emulate");
-        Path dir = Path.of(a.get("out", "results/gpu"));
+        long deadline = start + budgetSeconds * 1_000_000_000L;
+        Path dir = Path.of(outDir);
         if (!emulate && !CudaRuntime.available()) {
             System.err.println("gpu-check: CUDA unavailable: " + CudaRuntime.unavailableReason()
                     + " (--emulate dry-runs the check on the CPU emulation)");
@@ -83,21 +113,19 @@ public final class GpuCheck {
         }
         DeviceInfo info = emulate ? new DeviceInfo("CPU emulation of the kernels (dry run)", 9, 0, 1, 0, 0, 0,
                 Runtime.getRuntime().maxMemory(), EMULATED_SHARED, 0) : CudaRuntime.device();
-        double peakGbs = a.has("peak-gbs") ? Double.parseDouble(a.get("peak-gbs")) : info.peakBandwidthGBs();
-        double peakTflops = a.has("peak-tflops") ? Double.parseDouble(a.get("peak-tflops")) : info.peakFp32Tflops();
+        double peakGbs = peakGbsGiven != null ? peakGbsGiven : info.peakBandwidthGBs();
+        double peakTflops = peakTflopsGiven != null ? peakTflopsGiven : info.peakFp32Tflops();
         out.printf("gpu-check: %s; peak DRAM %.0f GB/s (%s), peak fp32 %.1f TFLOP/s (%s)%n", info.summary(), peakGbs,
-                a.has("peak-gbs") ? "given" : "driver clocks", peakTflops, a.has("peak-tflops") ? "given" : "driver clocks");
+                peakGbsGiven != null ? "given" : "driver clocks", peakTflops, peakTflopsGiven != null ? "given" : "driver clocks");
         Device cosine = emulate ? CosineKernelTwins.device(EMULATED_SHARED) : CosineKernels.loadModule();
         Device softmax = emulate ? SoftmaxKernelTwins.device(EMULATED_SHARED) : SoftmaxKernels.loadModule();
 
         KernelValidation validation = new KernelValidation(cosine, softmax);
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Runtime.getRuntime().availableProcessors() - 1));
-        int longHeads = a.positiveInt("long-heads", 2);
         cosine.checkEachLaunch(true); // while validating, a kernel fault is reported with the kernel's name
         softmax.checkEachLaunch(true);
         if (!quick) {
-            int s = a.positiveInt("long-length", emulate ? 200 : 16384);
-            int sm = a.positiveInt("softmax-long-length", emulate ? 130 : 4096);
+            int s = longLength, sm = softmaxLong;
             out.printf("validation: causal cosine at s = %d and flash softmax at s = %d, %d heads of 64: GPU done, "
                     + "reference started in the background%n", s, sm, longHeads);
             try {
@@ -113,14 +141,13 @@ public final class GpuCheck {
         softmax.checkEachLaunch(false);
         out.printf("validation: %d small-shape comparisons in %.1f s%n", validation.rows().size(), (System.nanoTime() - t0) / 1e9);
 
-        int heads = a.positiveInt("heads", emulate ? 2 : 16), width = a.positiveInt("width", 64);
         int[] lengths = emulate ? new int[] {128, 256}
-                : KernelTimings.lengths(a.positiveInt("min-length", 1024), quick ? 4096 : a.positiveInt("max-length", 65536));
+                : KernelTimings.lengths(minLength, quick ? 4096 : maxLength);
         // Leave a quarter of what is left for the background reference, at least 60 s.
         long timingDeadline = System.nanoTime() + Math.max(0, (deadline - System.nanoTime()) * 3 / 4);
         KernelTimings timings = new KernelTimings(cosine, softmax, heads, width, timingDeadline, out::println);
         // Written after each stage too, so that a run cut short by a time limit still leaves its results.
-        Runnable write = () -> write(dir, info, peakGbs, peakTflops, a, validation.rows(), timings.results(), heads, width);
+        Runnable write = () -> write(dir, info, peakGbs, peakTflops, validation.rows(), timings.results(), heads, width);
         write.run();
         try {
             timings.run(lengths, write);
@@ -142,11 +169,11 @@ public final class GpuCheck {
     }
 
     /** Writes (atomically) the four outputs from what has been gathered so far. */
-    private static void write(Path dir, DeviceInfo info, double peakGbs, double peakTflops, Args a,
+    private void write(Path dir, DeviceInfo info, double peakGbs, double peakTflops,
                               List<KernelValidation.Row> rows, List<KernelTimings.Result> results, int heads, int width) {
         try {
             Map<String, byte[]> files = new LinkedHashMap<>();
-            files.put("device.csv", utf8(deviceCsv(info, peakGbs, peakTflops, a)));
+            files.put("device.csv", utf8(deviceCsv(info, peakGbs, peakTflops, peakGbsGiven != null, peakTflopsGiven != null)));
             files.put("validation.csv", utf8(validationCsv(rows)));
             files.put("kernels.csv", utf8(kernelsCsv(info, results, peakGbs, peakTflops)));
             List<Map<String, String>> sdpa = readCsv(dir.resolve("sdpa.csv"));
@@ -161,7 +188,7 @@ public final class GpuCheck {
         return s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
-    static String deviceCsv(DeviceInfo d, double peakGbs, double peakTflops, Args a) {
+    static String deviceCsv(DeviceInfo d, double peakGbs, double peakTflops, boolean gbsGiven, boolean tflopsGiven) {
         StringBuilder sb = new StringBuilder("key,value\n");
         sb.append("name,").append(d.name().replace(',', ' ')).append('\n');
         sb.append("compute_capability,").append(d.ccMajor()).append('.').append(d.ccMinor()).append('\n');
@@ -173,9 +200,9 @@ public final class GpuCheck {
         sb.append("max_shared_bytes_per_block,").append(d.maxSharedBytesOptin()).append('\n');
         sb.append("driver_version,").append(d.driverVersion()).append('\n');
         sb.append(String.format(Locale.ROOT, "peak_dram_gb_per_s,%.1f%n", peakGbs));
-        sb.append("peak_dram_source,").append(a.has("peak-gbs") ? "--peak-gbs" : "2 x memory clock x bus width").append('\n');
+        sb.append("peak_dram_source,").append(gbsGiven ? "--peak-gbs" : "2 x memory clock x bus width").append('\n');
         sb.append(String.format(Locale.ROOT, "peak_fp32_tflop_per_s,%.2f%n", peakTflops));
-        sb.append("peak_fp32_source,").append(a.has("peak-tflops") ? "--peak-tflops" : "SMs x FP32 lanes x 2 x SM clock").append('\n');
+        sb.append("peak_fp32_source,").append(tflopsGiven ? "--peak-tflops" : "SMs x FP32 lanes x 2 x SM clock").append('\n');
         sb.append("java,").append(System.getProperty("java.version")).append('\n');
         sb.append("date,").append(Instant.now()).append('\n');
         return sb.toString();

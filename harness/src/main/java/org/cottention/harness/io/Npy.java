@@ -54,8 +54,7 @@ public final class Npy {
 
         /** The values as an ND4J array of the given dtype and this shape. */
         public INDArray toNd(DataType dataType) {
-            long[] s = shape.length == 0 ? new long[] {1} : shape;
-            return Nd4j.create(values, s, DataType.DOUBLE).castTo(dataType);
+            return Npy.toNd(values, shape, dataType);
         }
 
         /** The ND4J dtype this file's float type maps to (FLOAT for f4, DOUBLE for f8), or null for others. */
@@ -80,12 +79,68 @@ public final class Npy {
         }
     }
 
-    public static Array read(Path file) throws IOException {
+    /**
+     * What a file's header says, checked against the file's size: the dtype, the shape, and where the data starts.
+     * Reading it touches only the first bytes of the file, so a command can check shapes and memory before it reads
+     * (and allocates for) any data.
+     *
+     * @param descr     the NumPy dtype string, normalised ("<f4", ">i8", "|b1")
+     * @param count     the number of values (the product of the shape)
+     * @param dataStart the offset of the first value
+     */
+    public record Header(String descr, long[] shape, long count, long dataStart) {
+        public String dtypeName() {
+            return Array.dtypeName(descr);
+        }
+
+        public boolean isFloat() {
+            return descr.charAt(1) == 'f';
+        }
+
+        /** FLOAT for f4, DOUBLE for f8, else null. */
+        public DataType floatType() {
+            return switch (descr.substring(1)) {
+                case "f4" -> DataType.FLOAT;
+                case "f8" -> DataType.DOUBLE;
+                default -> null;
+            };
+        }
+
+        int width() {
+            return Integer.parseInt(descr.substring(2));
+        }
+    }
+
+    /** Values (row-major) of the given shape as an ND4J array of the given dtype. */
+    public static INDArray toNd(double[] values, long[] shape, DataType dataType) {
+        long[] s = shape.length == 0 ? new long[] {1} : shape;
+        return Nd4j.create(values, s, DataType.DOUBLE).castTo(dataType);
+    }
+
+    /** The most bytes a header may have (NumPy writes a few hundred). */
+    private static final int MAX_HEADER = 1 << 20;
+
+    /** Reads and checks the header only (see {@link Header}). */
+    public static Header header(Path file) throws IOException {
         if (!Files.isRegularFile(file)) throw new java.io.FileNotFoundException("no such file");
+        long size = Files.size(file);
+        byte[] start;
+        try (var in = Files.newInputStream(file)) {
+            start = in.readNBytes((int) Math.min(size, 12 + MAX_HEADER));
+        }
+        return parseHeader(start, size);
+    }
+
+    public static Array read(Path file) throws IOException {
+        Header h = header(file);
+        if (h.count() > Integer.MAX_VALUE - 8) {
+            throw new FormatException("array too large to read here (" + h.count() + " values; at most "
+                    + (Integer.MAX_VALUE - 8) + ")");
+        }
         return parse(Files.readAllBytes(file));
     }
 
-    static Array parse(byte[] bytes) throws FormatException {
+    static Header parseHeader(byte[] bytes, long fileSize) throws FormatException {
         if (bytes.length < 10 || !Arrays.equals(Arrays.copyOf(bytes, 6), MAGIC)) {
             throw new FormatException("not a .npy file (missing the \\x93NUMPY magic); write it with numpy.save");
         }
@@ -102,7 +157,11 @@ public final class Npy {
         } else {
             throw new FormatException("unsupported .npy format version " + major + "." + bytes[7]);
         }
-        if (headerLen < 0 || headerStart + headerLen > bytes.length) throw new FormatException("truncated header");
+        if (headerLen < 0 || headerLen > MAX_HEADER) {
+            throw new FormatException("header length " + Integer.toUnsignedString(headerLen) + " is not plausible (at most "
+                    + MAX_HEADER + " bytes)");
+        }
+        if (headerStart + headerLen > bytes.length) throw new FormatException("truncated header");
         String header = new String(bytes, headerStart, headerLen,
                 major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
 
@@ -110,7 +169,12 @@ public final class Npy {
         if (!d.find()) throw new FormatException("unsupported or missing dtype in header: " + header.trim()
                 + " (structured and object arrays are not supported)");
         char order = d.group(1).charAt(0), kind = d.group(2).charAt(0);
-        int width = Integer.parseInt(d.group(3));
+        int width;
+        try {
+            width = Integer.parseInt(d.group(3));
+        } catch (NumberFormatException e) {
+            throw new FormatException("unsupported dtype '" + d.group(0).replaceAll(".*'(.*)'", "$1") + "'");
+        }
         String descr = (order == '>' ? ">" : "<") + kind + width;
         if (kind == 'b' && width == 1) descr = "|b1";
         boolean supported = switch (kind) {
@@ -134,30 +198,44 @@ public final class Npy {
             try {
                 dims.add(Long.parseLong(part.trim()));
             } catch (NumberFormatException e) {
-                throw new FormatException("bad shape in header: (" + s.group(1) + ")");
+                throw new FormatException("bad shape in header: (" + s.group(1) + "); each dimension must be an "
+                        + "integer below 2^63");
             }
         }
         long[] shape = dims.stream().mapToLong(Long::longValue).toArray();
         long count = 1;
         for (long x : shape) {
-            if (x < 0) throw new FormatException("negative dimension in shape");
-            count = Math.multiplyExact(count, x);
+            if (x < 0) throw new FormatException("negative dimension in shape (" + s.group(1) + ")");
         }
-        int dataStart = headerStart + headerLen;
-        long expected = count * width;
-        if (bytes.length - dataStart < expected) {
+        long expected;
+        try {
+            for (long x : shape) count = Math.multiplyExact(count, x);
+            expected = Math.multiplyExact(count, (long) width);
+        } catch (ArithmeticException e) {
+            throw new FormatException("shape (" + s.group(1) + ") holds more values than a 64-bit count can "
+                    + "(overflow); the header is corrupt");
+        }
+        long dataStart = headerStart + headerLen, data = fileSize - dataStart;
+        if (data < expected) {
             throw new FormatException("truncated data: shape " + Arrays.toString(shape) + " needs " + expected
-                    + " bytes, the file has " + (bytes.length - dataStart));
+                    + " bytes, the file has " + Math.max(0, data));
         }
-        if (bytes.length - dataStart > expected) {
+        if (data > expected) {
             throw new FormatException("trailing bytes after the data: shape " + Arrays.toString(shape) + " needs "
-                    + expected + " bytes, the file has " + (bytes.length - dataStart));
+                    + expected + " bytes, the file has " + data);
         }
-        if (count > Integer.MAX_VALUE) throw new FormatException("array too large (" + count + " values)");
-        ByteBuffer data = ByteBuffer.wrap(bytes, dataStart, (int) expected)
-                .order(order == '>' ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN);
-        double[] values = new double[(int) count];
-        for (int i = 0; i < count; i++) {
+        return new Header(descr, shape, count, dataStart);
+    }
+
+    static Array parse(byte[] bytes) throws FormatException {
+        Header h = parseHeader(bytes, bytes.length);
+        if (h.count() > Integer.MAX_VALUE - 8) throw new FormatException("array too large (" + h.count() + " values)");
+        int width = h.width();
+        char kind = h.descr().charAt(1);
+        ByteBuffer data = ByteBuffer.wrap(bytes, (int) h.dataStart(), (int) (h.count() * width))
+                .order(h.descr().charAt(0) == '>' ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN);
+        double[] values = new double[(int) h.count()];
+        for (int i = 0; i < values.length; i++) {
             values[i] = switch (kind) {
                 case 'f' -> width == 4 ? data.getFloat() : data.getDouble();
                 case 'b' -> data.get() != 0 ? 1 : 0;
@@ -175,7 +253,7 @@ public final class Npy {
                 };
             };
         }
-        return new Array(descr, shape, values);
+        return new Array(h.descr(), h.shape(), values);
     }
 
     /** The bytes of a .npy file (version 1.0, little-endian, C order) holding x as float32 or float64. */

@@ -12,6 +12,7 @@ import java.util.TreeMap;
 import org.cottention.api.Nd;
 import org.cottention.harness.data.batch.BatchSource;
 import org.cottention.harness.io.AtomicFiles;
+import org.cottention.harness.results.Progress;
 import org.cottention.models.Loss;
 import org.cottention.models.Model;
 import org.cottention.models.Parameter;
@@ -72,8 +73,14 @@ public final class Trainer<B> {
     public record Outcome(long steps, double lastLoss, double heldOutLoss, double heldOutAccuracy,
                           double medianTokensPerSecond, long peakRssBytes, long rssBytes, List<String> curve) {}
 
+    /**
+     * The learning curve's columns (others parse them: add new ones at the end only). tokens_per_s is the step's
+     * own rate; tokens_per_s_smoothed its moving average over {@link Progress#WINDOW} steps, and eta_s the
+     * estimated seconds to the last step.
+     */
     static final String[] COLUMNS = {"step", "lr", "train_loss", "train_main_loss", "train_accuracy", "grad_norm",
-        "eval_loss", "eval_accuracy", "eval_perplexity", "tokens_per_s", "rss_mb", "peak_rss_mb", "jvm_heap_mb", "elapsed_s", "sigma_m_mean"};
+        "eval_loss", "eval_accuracy", "eval_perplexity", "tokens_per_s", "rss_mb", "peak_rss_mb", "jvm_heap_mb", "elapsed_s",
+        "sigma_m_mean", "tokens_per_s_smoothed", "eta_s"};
 
     private final Model<B> model;
     private final BatchSource<B> source;
@@ -153,6 +160,8 @@ public final class Trainer<B> {
         List<Double> speeds = new ArrayList<>();
         double lastLoss = Double.NaN, evalLoss = Double.NaN, evalAccuracy = Double.NaN;
         long runStart = System.nanoTime();
+        Progress progress = new Progress("train", end - start, out);
+        Progress.Average secondsPerStep = new Progress.Average(Progress.WINDOW);
         for (long step = start; step < end; step++) {
             long t0 = System.nanoTime();
             double lr = settings.learningRate() * settings.schedule().factor(step);
@@ -185,6 +194,7 @@ public final class Trainer<B> {
             double seconds = (System.nanoTime() - t0) / 1e9;
             double tokensPerSecond = positions / seconds;
             if (step - start >= 3) speeds.add(tokensPerSecond);                  // the first steps warm up the JIT and workspaces
+            double smoothed = positions / secondsPerStep.add(seconds);
             lastLoss = loss;
             long done = step + 1;
             boolean last = done == settings.steps();
@@ -199,14 +209,19 @@ public final class Trainer<B> {
             }
             double elapsed = elapsedBefore + (System.nanoTime() - runStart) / 1e9;
             long rss = ProcessMemory.rssBytes(), peak = ProcessMemory.peakRssBytes();
+            progress.advance(done - start, String.format("loss %.4f  %.0f tok/s", loss, smoothed));
+            java.time.Duration left = progress.left();
             curve.add(String.join(",", Long.toString(done), fmt(lr), fmt(loss), fmt(main),
                     fmt(count == 0 ? Double.NaN : (double) correct / count), fmt(gradNorm), evalLossText, evalAccText,
                     pplText, String.format("%.1f", tokensPerSecond), mb(rss), mb(peak), mb(Runtime.getRuntime().totalMemory()),
-                    String.format("%.2f", elapsed), fmt(stabilizerSummary(model)[1])));
+                    String.format("%.2f", elapsed), fmt(stabilizerSummary(model)[1]), String.format("%.1f", smoothed),
+                    left == null ? "" : Long.toString(left.toSeconds())));
             if (done % settings.logEvery() == 0 || last || done == end) {
-                out.printf("step %d/%d  loss %.4f  lr %.3g  |g| %.3g  %.0f tok/s  rss %s MB  peak %s MB%s%n", done,
-                        settings.steps(), loss, lr, gradNorm, tokensPerSecond, mb(rss), mb(peak),
-                        evalLossText.isEmpty() ? "" : "  held-out loss " + evalLossText + " acc " + evalAccText);
+                progress.line(String.format("step %d/%d  loss %.4f  lr %.3g  |g| %.3g  %.0f tok/s (this step %.0f)  "
+                                + "rss %s MB  peak %s MB%s%s", done, settings.steps(), loss, lr, gradNorm, smoothed,
+                        tokensPerSecond, mb(rss), mb(peak),
+                        evalLossText.isEmpty() ? "" : "  held-out loss " + evalLossText + " acc " + evalAccText,
+                        left == null || last ? "" : "  ETA " + Progress.format(left)));
                 writeCurve(curve);
             }
             if (checkpointDir != null && (done % settings.checkpointEvery() == 0 || last)) {
@@ -214,6 +229,7 @@ public final class Trainer<B> {
                         new Checkpoint.State(done, optimizer.steps(), allSettings(), curve));
             }
         }
+        progress.finish(null);
         writeCurve(curve);
         double median = median(speeds);
         return new Outcome(end, lastLoss, evalLoss, evalAccuracy, median, ProcessMemory.peakRssBytes(),

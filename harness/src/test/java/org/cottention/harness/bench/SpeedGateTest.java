@@ -3,6 +3,7 @@ package org.cottention.harness.bench;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -47,11 +48,29 @@ class SpeedGateTest {
         assertTrue(Files.isRegularFile(file), file + " is committed: .ci/run gates against it");
         String commit = ReferenceBuild.readCommitFile(file);
         assertTrue(commit.matches("[0-9a-f]{40}"), "a full hash: " + commit);
+        assumeTrue(git("rev-parse", "--git-dir"), "not a git checkout (" + ROOT + "): the reference commit cannot be "
+                + "looked up; run this test in a clone");
+        assumeTrue(git("cat-file", "-e", commit + "^{commit}"), "the gate reference " + commit + " is not in this "
+                + "clone's history (a shallow clone?); 'git fetch --unshallow' brings it");
         assertEquals(commit, ReferenceBuild.resolve(ROOT, commit));
     }
 
+    /** Whether git, run in the repository root with these arguments, succeeds. */
+    private static boolean git(String... args) throws IOException, InterruptedException {
+        List<String> cmd = new java.util.ArrayList<>(List.of("git", "-C", ROOT.toString()));
+        cmd.addAll(List.of(args));
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            return p.waitFor() == 0;
+        } catch (IOException e) {
+            return false;    // no git at all
+        }
+    }
+
     @Test
-    void anUnknownCommitIsAUsageErrorNamingTheFix() {
+    void anUnknownCommitIsAUsageErrorNamingTheFix() throws Exception {
+        assumeTrue(git("rev-parse", "--git-dir"), "not a git checkout (" + ROOT + "): nothing to look commits up in");
         CliException e = assertThrows(CliException.class, () -> ReferenceBuild.resolve(ROOT, "no-such-commit-xyz"));
         assertTrue(e.getMessage().contains("no-such-commit-xyz") && e.getMessage().contains("--set-reference"),
                 e.getMessage());

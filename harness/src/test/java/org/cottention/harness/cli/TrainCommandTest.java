@@ -48,7 +48,7 @@ class TrainCommandTest {
         assertTrue(r.out().contains("cosine attention (cosine-chunked)"), r.out());
         assertTrue(r.out().contains("threads: ND4J 1, OpenMP 1, OpenBLAS 1"), r.out());
         assertTrue(r.out().contains("done: 4 steps"), r.out());
-        assertTrue(r.out().contains("stabiliser sigma(m) over 2 heads x 1 layers"), r.out());
+        assertTrue(r.out().contains("stabiliser sigma(m) over 2 heads x 1 layer:"), r.out());
         List<String> curve = Files.readAllLines(dir.resolve("curve.csv"));
         assertEquals(5, curve.size());
         assertTrue(curve.get(0).startsWith("step,lr,train_loss"));
@@ -81,6 +81,50 @@ class TrainCommandTest {
                 "--hidden", "16", "--heads", "2", "--seq", "32", "--batch", "2", "--copy-block", "8", "--threads", "1");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("copy task (block 8, 64 symbols"), r.out());
+    }
+
+    @Test
+    void fineTunesAPretrainedBertOnAUsersTsvAndWritesTheMetricsTable(@TempDir Path dir) throws Exception {
+        String fixtures = Path.of(fixture()).getParent().toString();
+        Run pre = run("train", "--model", "bert", "--attention", "cosine", "--text", fixture(), "--steps", "2", "--layers",
+                "1", "--hidden", "16", "--heads", "2", "--seq", "32", "--batch", "2", "--eval-batches", "1", "--threads", "1",
+                "--checkpoint", dir.resolve("pre").toString());
+        assertEquals(0, pre.code(), pre.err());
+        Path metrics = dir.resolve("out/metrics.csv");
+        Run r = run("train", "--model", "bert", "--attention", "cosine", "--task", "classify", "--train",
+                fixtures + "/reviews-train.tsv", "--valid", fixtures + "/reviews-valid.tsv", "--init-from",
+                dir.resolve("pre").toString(), "--steps", "4", "--layers", "1", "--hidden", "16", "--heads", "2", "--seq",
+                "32", "--batch", "4", "--threads", "1", "--metrics", metrics.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("labels negative=0 (12), positive=1 (12)"), r.out());
+        assertTrue(r.out().contains("init: the encoder from"), r.out());
+        assertTrue(r.out().contains("metrics on ") && r.out().contains("over 8 examples"), r.out());
+        List<String> lines = Files.readAllLines(metrics);
+        assertEquals(2, lines.size(), lines.toString());
+        List<String> header = List.of(lines.get(0).split(",")), row = List.of(lines.get(1).split(",", -1));
+        assertEquals(TrainCommand.METRICS_COLUMNS, header.subList(0, TrainCommand.METRICS_COLUMNS.size()));
+        assertEquals("classify", row.get(0));
+        assertEquals("negative positive", row.get(header.indexOf("labels")));
+        assertEquals("8", row.get(header.indexOf("eval_examples")));
+        for (String metric : new String[] {"eval_accuracy", "f1"}) {
+            double x = Double.parseDouble(row.get(header.indexOf(metric)));
+            assertTrue(x >= 0 && x <= 1, metric + " " + x);
+        }
+        double mcc = Double.parseDouble(row.get(header.indexOf("matthews")));
+        assertTrue(mcc >= -1 && mcc <= 1, "matthews " + mcc);
+    }
+
+    @Test
+    void pretrainsOnSeveralFilesAndFolders(@TempDir Path dir) throws Exception {
+        Path texts = Files.createDirectories(dir.resolve("texts"));
+        String alice = Files.readString(Path.of(fixture()));
+        Files.writeString(texts.resolve("a.txt"), alice.substring(0, alice.length() / 2));
+        Files.writeString(texts.resolve("b.txt"), alice.substring(alice.length() / 2));
+        Run r = run("train", "--model", "gpt", "--attention", "cosine", "--text", texts.toString(), fixture(), "--steps",
+                "2", "--layers", "1", "--hidden", "16", "--heads", "2", "--seq", "16", "--batch", "2", "--eval-batches", "1",
+                "--threads", "1");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("(3 files)"), r.out());
     }
 
     @Test

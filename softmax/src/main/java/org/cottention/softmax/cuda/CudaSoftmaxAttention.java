@@ -4,6 +4,7 @@ import org.cottention.api.Attention;
 import org.cottention.api.AttentionGradients;
 import org.cottention.api.AttentionInput;
 import org.cottention.api.AttentionKind;
+import org.cottention.api.AttentionShape;
 import org.cottention.api.DecodingState;
 import org.cottention.api.Nd;
 import org.cottention.cuda.CudaUnavailableException;
@@ -89,6 +90,19 @@ public final class CudaSoftmaxAttention implements Attention {
         long[] vShape = {s.batch(), s.heads(), s.keys(), s.valueDim()};
         return new AttentionGradients(Nd4j.create(g.dq(), qShape, 'c'), Nd4j.create(g.dk(), qShape, 'c'),
                 Nd4j.create(g.dv(), vShape, 'c'), null);
+    }
+
+    /**
+     * Host memory only (the device's is the GPU's): the float32 copies of q, k, v (and the mask) handed to the
+     * kernels and the output (N, H, s, dv); backward: the copy of dL/dO and dq, dk (N, H, s, dk), dv.
+     */
+    @Override
+    public long workingBytes(AttentionShape x, boolean backward) {
+        long bs = AttentionShape.times(x.batchHeads(), x.length()), dk = x.keyDim(), dv = x.valueDim();
+        long forward = AttentionShape.times(4, AttentionShape.sum(AttentionShape.times(bs, 2 * dk + 2 * dv),
+                AttentionShape.times(x.batch(), x.length())));
+        if (!backward) return forward;
+        return AttentionShape.sum(forward, AttentionShape.times(4, AttentionShape.times(bs, 2 * dk + 2 * dv)));
     }
 
     @Override

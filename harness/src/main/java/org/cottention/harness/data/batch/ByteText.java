@@ -34,6 +34,19 @@ public final class ByteText {
         return new ByteText(file.toString(), Files.readAllBytes(file), heldOutFraction);
     }
 
+    /**
+     * Several files read as one text, in the given order, a newline between two files; the last heldOutFraction of
+     * the whole is held out (so, mostly the last file's end).
+     */
+    public static ByteText read(java.util.List<Path> files, String source, double heldOutFraction) throws IOException {
+        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+        for (int i = 0; i < files.size(); i++) {
+            if (i > 0) all.write('\n');
+            all.write(Files.readAllBytes(files.get(i)));
+        }
+        return new ByteText(source, all.toByteArray(), heldOutFraction);
+    }
+
     public static ByteText of(String name, byte[] bytes, double heldOutFraction) {
         return new ByteText(name, bytes.clone(), heldOutFraction);
     }
