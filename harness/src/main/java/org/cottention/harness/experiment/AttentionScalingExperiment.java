@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.cottention.api.Attention;
 import org.cottention.api.AttentionInput;
@@ -229,5 +230,109 @@ public final class AttentionScalingExperiment implements Experiment {
                         && r.get("mode").equals("causal") && r.get("pass").equals("forward")
                         && r.get("length").equals(Integer.toString(length)) && r.get("status").equals("ok"))
                 .mapToDouble(r -> Double.parseDouble(r.get("alloc_mib"))).findFirst().orElse(Double.NaN);
+    }
+
+    /** Rows of one sweep, attention, mode and pass that ran. */
+    private static java.util.function.Predicate<Map<String, String>> sweepRows(String sweep, String kind, String mode,
+                                                                              String pass) {
+        return r -> r.get("sweep").equals(sweep) && r.get("attention").equals(kind) && r.get("mode").equals(mode)
+                && r.get("pass").equals(pass) && r.get("status").equals("ok");
+    }
+
+    /** The least-squares slope of log(y) on log(x), with its interval (the fit's residuals over the points). */
+    static Stats.Interval logLogSlope(List<double[]> pts) {
+        double[] x = new double[pts.size()], y = new double[pts.size()];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = Math.log(pts.get(i)[0]);
+            y[i] = Math.log(pts.get(i)[1]);
+        }
+        return Stats.slope(x, y);
+    }
+
+    /** The paper's crossover: below ~4k tokens softmax is as fast as cosine or faster (paper-spec §9.4). */
+    static final int CROSSOVER_LENGTH = 4096;
+
+    @Override
+    public List<Claim> claims(Profile profile, Map<String, List<Map<String, String>>> tables) {
+        List<Map<String, String>> rows = tables.getOrDefault(name(), List.of());
+        return List.of(memoryLinear(rows), memoryVsDim(rows), timeScaling(rows));
+    }
+
+    /** Claim 5: the log-log slope of allocated memory against length, cosine (both modes) below 1.15. */
+    static Claim memoryLinear(List<Map<String, String>> rows) {
+        String claim = "Memory is linear in sequence length (bidirectional via Q(K^T V), causal via the kernel)";
+        String paper = "Fig. 5 top-left: one layer, forward, up to 16k tokens";
+        if (rows.isEmpty()) return Claim.notMeasured("5", claim, paper, "attention_scaling not run");
+        StringBuilder ev = new StringBuilder("log-log slope of allocated memory vs length (forward), cosine [95 % fit "
+                + "interval] vs softmax: ");
+        Stats.Interval causal = null;
+        boolean held = true;
+        for (String mode : new String[] {"bidirectional", "causal"}) {
+            Stats.Interval cos = logLogSlope(Plots.points(rows, sweepRows("length", "cosine", mode, "forward"), "length", "alloc_mib"));
+            Stats.Interval soft = logLogSlope(Plots.points(rows, sweepRows("length", "softmax", mode, "forward"), "length", "alloc_mib"));
+            ev.append(mode).append(' ').append(Verdict.describe(cos, "%.2f")).append(String.format(Locale.ROOT,
+                    " vs %.2f; ", soft.estimate()));
+            held &= cos.estimate() < 1.15 && (Double.isNaN(soft.estimate()) || soft.estimate() > cos.estimate());
+            if (mode.equals("causal")) causal = cos;
+        }
+        double maxLen = Plots.points(rows, sweepRows("length", "cosine", "causal", "forward"), "length", "alloc_mib")
+                .stream().mapToDouble(p -> p[0]).max().orElse(0);
+        ev.append(String.format(Locale.ROOT, "cosine measured up to s = %.0f", maxLen));
+        return Claim.of("5", claim, paper, "log-log slope of allocated bytes vs length, cosine causal (held: both "
+                + "modes, and below softmax's)", causal, "< 1.15", Verdict.threshold(causal.estimate(), held), ev.toString());
+    }
+
+    /** Claim 6: memory against model dimension, causal cosine forward: the slope's interval below 2. */
+    static Claim memoryVsDim(List<Map<String, String>> rows) {
+        String claim = "Memory against model dimension is empirically sub-quadratic";
+        String paper = "Fig. 5 bottom-left (the authors expected d^2 and call it unexplained)";
+        List<double[]> pts = Plots.points(rows, sweepRows("dim", "cosine", "causal", "forward"), "model_dim", "alloc_mib");
+        if (pts.size() < 2) return Claim.notMeasured("6", claim, paper, "dimension sweep not run");
+        Stats.Interval slope = logLogSlope(pts);
+        double len = rows.stream().filter(r -> r.get("sweep").equals("dim")).mapToDouble(r -> Double.parseDouble(r.get("length")))
+                .findFirst().orElse(0);
+        Verdict v = !slope.defined() ? Verdict.threshold(slope.estimate(), slope.estimate() < 2)
+                : slope.high() < 2 ? Verdict.HELD : slope.low() >= 2 ? Verdict.DID_NOT_HOLD : Verdict.NOT_TESTABLE;
+        String ev = String.format(Locale.ROOT, "causal cosine, forward, length %.0f, fixed heads: log-log slope %s "
+                + "(the state is H (D/H)^2 = D^2/H, the activations s D: linear while s > D/H)", len,
+                Verdict.describe(slope, "%.2f"));
+        return Claim.of("6", claim, paper, "log-log slope of allocated bytes vs model dimension", slope,
+                "interval below 2", v, ev);
+    }
+
+    /**
+     * Claim 7: cosine is faster than softmax at long lengths: the softmax / cosine time ratio at the longest length
+     * both ran, judged only where that length reaches the paper's crossover (~4k tokens).
+     */
+    static Claim timeScaling(List<Map<String, String>> rows) {
+        String claim = "Time O(s d^2) vs O(s^2 d): cosine faster at long lengths";
+        String paper = "Fig. 5 right (unsynchronised timing): cosine faster from ~4k tokens";
+        if (rows.isEmpty()) return Claim.notMeasured("7", claim, paper, "attention_scaling not run");
+        List<double[]> cos = Plots.points(rows, sweepRows("length", "cosine", "causal", "forward+backward"), "length", "median_ms");
+        List<double[]> soft = Plots.points(rows, sweepRows("length", "softmax", "causal", "forward+backward"), "length", "median_ms");
+        double crossover = Double.NaN, ratioAtMax = Double.NaN, maxShared = 0;
+        for (double[] s : soft) {
+            for (double[] c : cos) {
+                if (c[0] == s[0]) {
+                    if (Double.isNaN(crossover) && c[1] < s[1]) crossover = c[0];
+                    if (c[0] >= maxShared) {
+                        maxShared = c[0];
+                        ratioAtMax = s[1] / c[1];
+                    }
+                }
+            }
+        }
+        Stats.Interval cs = logLogSlope(cos), ss = logLogSlope(soft);
+        String ev = String.format(Locale.ROOT, "causal forward+backward: log-log slope of time vs length cosine %.2f, "
+                + "softmax %.2f; cosine faster from s = %.0f; softmax/cosine time at s = %.0f: %.1fx",
+                cs.estimate(), ss.estimate(), crossover, maxShared, ratioAtMax);
+        Verdict v = Verdict.threshold(ratioAtMax, ratioAtMax > 1 && cs.estimate() < ss.estimate());
+        if (maxShared < CROSSOVER_LENGTH && v != Verdict.NOT_MEASURED) {
+            v = Verdict.NOT_TESTABLE;
+            ev += String.format(Locale.ROOT, "; not judged: the longest length both ran, %.0f, is below the paper's "
+                    + "crossover (~%d tokens)", maxShared, CROSSOVER_LENGTH);
+        }
+        return new Claim("7", claim, paper, "softmax / cosine time at the longest shared length (causal fwd+bwd)",
+                cos.size(), ratioAtMax, Double.NaN, Double.NaN, "> 1, at s >= " + CROSSOVER_LENGTH, v, ev);
     }
 }

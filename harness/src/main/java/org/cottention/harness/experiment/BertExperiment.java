@@ -244,4 +244,51 @@ public final class BertExperiment implements Experiment {
         }
         return out;
     }
+
+    /** The paper's gap (Table 1 average, softmax - cosine) that claim 1 allows, in accuracy points. */
+    static final double PAPER_GAP_POINTS = 1.3;
+
+    /**
+     * Claim 1, per task: the 95 % t-interval of the paired differences softmax - cosine of validation accuracy over
+     * fine-tuning seeds (seed i of both arms fine-tunes with the same data order and head init), in points, held
+     * against the paper's 1.3 as non-inferiority ({@link Verdict#withinMargin}).
+     */
+    @Override
+    public List<Claim> claims(Profile profile, Map<String, List<Map<String, String>>> tables) {
+        String claim = "Cosine BERT is within ~1.3 GLUE points of softmax BERT";
+        String paper = "Table 1: 81.8 vs 83.1 average (single run, validation)";
+        List<Map<String, String>> rows = tables.getOrDefault(name(), List.of());
+        List<Claim> out = new ArrayList<>();
+        char sub = 'a';
+        for (String task : TASKS) {
+            String id = "1" + sub++;
+            Map<Integer, Double> soft = accuracyBySeed(rows, task, "softmax"), cos = accuracyBySeed(rows, task, "cosine");
+            List<Integer> seeds = soft.keySet().stream().filter(cos::containsKey).sorted().toList();
+            if (seeds.isEmpty()) {
+                out.add(Claim.notMeasured(id, claim + " (" + task + ")", paper, "fine-tuning not run"));
+                continue;
+            }
+            double[] a = seeds.stream().mapToDouble(k -> 100 * soft.get(k)).toArray();
+            double[] b = seeds.stream().mapToDouble(k -> 100 * cos.get(k)).toArray();
+            Stats.Interval gap = Stats.pairedDifference(a, b);
+            Verdict v = Verdict.withinMargin(gap, PAPER_GAP_POINTS);
+            String ev = String.format(Locale.ROOT, "%s validation accuracy softmax %.1f vs cosine %.1f over %d paired "
+                    + "seeds; gap %s points", task, java.util.Arrays.stream(a).average().orElse(Double.NaN),
+                    java.util.Arrays.stream(b).average().orElse(Double.NaN), seeds.size(), Verdict.describe(gap, "%.2f"));
+            out.add(Claim.of(id, claim + " (" + task + ")", paper, "paired t over fine-tuning seeds: softmax - cosine "
+                    + "accuracy, points", gap, "95 % interval <= +" + PAPER_GAP_POINTS, v, ev));
+        }
+        return out;
+    }
+
+    private static Map<Integer, Double> accuracyBySeed(List<Map<String, String>> rows, String task, String kind) {
+        Map<Integer, Double> out = new java.util.TreeMap<>();
+        for (Map<String, String> r : rows) {
+            if (r.get("phase").equals("finetune") && r.get("task").equals(task) && r.get("attention").equals(kind)
+                    && r.get("status").equals("ok") && !r.get("eval_accuracy").isEmpty()) {
+                out.put(Integer.parseInt(r.get("seed")), Double.parseDouble(r.get("eval_accuracy")));
+            }
+        }
+        return out;
+    }
 }

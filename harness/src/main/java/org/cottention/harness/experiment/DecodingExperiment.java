@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.cottention.api.Attention;
 import org.cottention.api.AttentionKind;
@@ -42,7 +43,7 @@ public final class DecodingExperiment implements Experiment {
     @Override
     public List<String> columns() {
         return List.of("position", "model_dim", "heads", "head_dim", "window", "step_ms_median", "step_ms_min",
-                "step_ms_max", "state_mib", "rss_mib", "peak_rss_mib");
+                "step_ms_max", "state_mib", "step_alloc_bytes", "rss_mib", "peak_rss_mib");
     }
 
     /** tokens, model dim, heads, sampling interval. */
@@ -95,12 +96,14 @@ public final class DecodingExperiment implements Experiment {
                 state.prefill(k, v, null, null);
             }
             double[] ms = new double[WINDOW];
+            long stepAlloc = 0;
             for (int t = 0; t < WINDOW; t++) {
                 int at = fill + t;
                 INDArray qt = slice(pool, 0, at, 1), kt = slice(pool, 1, at, 1), vt = slice(pool, 2, at, 1);
                 long t0 = System.nanoTime();
                 try (AllocationRecorder ws = workspace.open()) {
                     state.append(qt, kt, vt, null, null);
+                    stepAlloc = Math.max(stepAlloc, ws.totalBytes());
                 }
                 ms[t] = (System.nanoTime() - t0) / 1e6;
             }
@@ -123,6 +126,7 @@ public final class DecodingExperiment implements Experiment {
             row.put("step_ms_min", ms[0]);
             row.put("step_ms_max", ms[WINDOW - 1]);
             row.put("state_mib", state.bytes() / (1024.0 * 1024));
+            row.put("step_alloc_bytes", stepAlloc);
             row.put("rss_mib", Memory.rssMiB());
             row.put("peak_rss_mib", Memory.peakRssMiB());
             rows.add(row);
@@ -171,5 +175,36 @@ public final class DecodingExperiment implements Experiment {
         sb.append("\nPaper (Fig. 2): cosine inference memory constant in the generated length, softmax growing ")
                 .append("(linearly with a KV cache); no numbers are given.\n");
         return sb.toString();
+    }
+
+    /**
+     * Claim 8, from what was measured, not from the state's declared size: the bytes one decoding step allocated
+     * (its scratch, recorded by the workspace) at the last position against the first, and the process's resident
+     * memory over the run, cosine beside softmax. Either could grow if the state were not constant.
+     */
+    @Override
+    public List<Claim> claims(Profile profile, Map<String, List<Map<String, String>>> tables) {
+        String claim = "Causal cosine attention is an RNN with a d x d state: constant inference memory";
+        String paper = "paper 5 derivation, Fig. 2 (no numbers)";
+        List<Map<String, String>> rows = tables.getOrDefault(name(), List.of());
+        List<double[]> alloc = Plots.points(rows, r -> r.get("attention").equals("cosine"), "position", "step_alloc_bytes");
+        List<double[]> rss = Plots.points(rows, r -> r.get("attention").equals("cosine"), "position", "rss_mib");
+        List<double[]> softAlloc = Plots.points(rows, r -> r.get("attention").equals("softmax"), "position", "step_alloc_bytes");
+        List<double[]> softRss = Plots.points(rows, r -> r.get("attention").equals("softmax"), "position", "rss_mib");
+        if (alloc.size() < 2) return List.of(Claim.notMeasured("8", claim, paper, "decoding not run"));
+        double first = alloc.get(0)[1], last = alloc.get(alloc.size() - 1)[1], ratio = last / first;
+        double rssGrowth = rss.get(rss.size() - 1)[1] - rss.get(0)[1];
+        double softRatio = softAlloc.size() < 2 ? Double.NaN : softAlloc.get(softAlloc.size() - 1)[1] / softAlloc.get(0)[1];
+        double softGrowth = softRss.size() < 2 ? Double.NaN : softRss.get(softRss.size() - 1)[1] - softRss.get(0)[1];
+        boolean held = ratio <= 1.05 && rssGrowth <= Math.max(16, 0.1 * (Double.isNaN(softGrowth) ? 0 : softGrowth));
+        String ev = String.format(Locale.ROOT, "from position %.0f to %.0f: a cosine step allocated %.0f -> %.0f bytes "
+                + "(x%.3f), process RSS %+.1f MiB; softmax (KV cache): a step %.0f -> %.0f bytes (x%.1f), RSS %+.1f MiB; "
+                + "held if the cosine step's allocation grows by at most 5 %% and its RSS by at most max(16 MiB, 10 %% "
+                + "of softmax's growth)", alloc.get(0)[0], alloc.get(alloc.size() - 1)[0], first, last, ratio, rssGrowth,
+                softAlloc.isEmpty() ? Double.NaN : softAlloc.get(0)[1],
+                softAlloc.isEmpty() ? Double.NaN : softAlloc.get(softAlloc.size() - 1)[1], softRatio, softGrowth);
+        return List.of(new Claim("8", claim, paper, "bytes a cosine decoding step allocates, last / first position; "
+                + "RSS growth", alloc.size(), ratio, Double.NaN, Double.NaN, "<= 1.05, RSS flat",
+                Verdict.threshold(ratio, held), ev));
     }
 }

@@ -46,4 +46,12 @@ public interface Experiment {
 
     /** This experiment's section of results/PROFILE/README.md: Markdown tables, plot links, paper figures. */
     String markdown(Profile profile, List<Map<String, String>> rows);
+
+    /**
+     * The claims this experiment's rows judge (claims.csv), each with its test, n, estimate, interval, threshold and
+     * verdict; tables: every experiment's merged rows by name (empty when not run). None by default.
+     */
+    default List<Claim> claims(Profile profile, Map<String, List<Map<String, String>>> tables) {
+        return List.of();
+    }
 }

@@ -179,4 +179,36 @@ public final class GptExperiment implements Experiment {
                 .append("documents, a tiny model, byte-level; compare the ratio, not the values.\n");
         return sb.toString();
     }
+
+    @Override
+    public List<Claim> claims(Profile profile, Map<String, List<Map<String, String>>> tables) {
+        List<Map<String, String>> rows = tables.getOrDefault(name(), List.of());
+        String claim = "Cosine GPT-J reaches similar loss to softmax, and the gap shrinks with scale";
+        String paper = "README PPL 11.6 vs 10.3 (300M: +0.12 nats per token), 9.9 vs 9.1 (1.2B: +0.08)";
+        double c = finalValue(rows, "cosine", "bits_per_byte"), s = finalValue(rows, "softmax", "bits_per_byte");
+        List<Claim> out = new ArrayList<>();
+        if (Double.isNaN(c) || Double.isNaN(s)) {
+            out.add(Claim.notMeasured("2a", claim, paper, "GPT experiment not run"));
+        } else {
+            out.add(new Claim("2a", "The cosine - softmax loss gap shrinks with scale", paper, "slope of the gap against "
+                    + "log(parameters)", 1, Double.NaN, Double.NaN, Double.NaN, "interval below 0", Verdict.NOT_TESTABLE,
+                    String.format(Locale.ROOT, "one model size only: held-out gap %+.4f bits per byte", c - s)));
+        }
+        double with = finalValue(rows, "cosine", "eval_loss"), without = finalValue(rows, "cosine-no-stabiliser", "eval_loss");
+        out.add(Double.isNaN(with) || Double.isNaN(without)
+                ? Claim.notMeasured("3", "Without the stabiliser cosine attention trains unstably; dividing V by "
+                        + "s^sigma(m) fixes it", "argument (paper 3.3) and CHANGELOG history; no ablation figure", "ablation not run")
+                : new Claim("3", "Without the stabiliser cosine attention trains unstably; dividing V by s^sigma(m) "
+                        + "fixes it", "argument (paper 3.3) and CHANGELOG history; no ablation figure",
+                        "held-out loss without - with the stabiliser, one seed", 1, without - with, Double.NaN, Double.NaN,
+                        "interval above 0, or divergence", Verdict.NOT_TESTABLE, String.format(Locale.ROOT,
+                        "one seed: with %.4f, without %.4f nats", with, without)));
+        return out;
+    }
+
+    private static double finalValue(List<Map<String, String>> rows, String variant, String column) {
+        return rows.stream().filter(r -> r.get("phase").equals("final") && r.get("variant").equals(variant))
+                .mapToDouble(r -> r.get(column).isEmpty() ? Double.NaN : Double.parseDouble(r.get(column)))
+                .findFirst().orElse(Double.NaN);
+    }
 }

@@ -122,4 +122,26 @@ public final class StabiliserExperiment implements Experiment {
                 .append("(\"diminishes significantly\"); no numbers are given.\n");
         return sb.toString();
     }
+
+    /** Claim 4: the change of sigma(m) from its initial value over every head, a t-interval, held when below 0. */
+    @Override
+    public List<Claim> claims(Profile profile, Map<String, List<Map<String, String>>> tables) {
+        String claim = "m (initially 0.5 for every head) decreases during training";
+        String paper = "Fig. 4 histograms";
+        List<Map<String, String>> rows = tables.getOrDefault(name(), List.of());
+        if (rows.isEmpty()) return List.of(Claim.notMeasured("4", claim, paper, "stabiliser experiment not run"));
+        List<Claim> out = new ArrayList<>();
+        char sub = 'a';
+        for (String model : new String[] {"bert", "gptj"}) {
+            double[] change = rows.stream().filter(r -> r.get("model").equals(model))
+                    .mapToDouble(r -> Double.parseDouble(r.get("change"))).toArray();
+            if (change.length == 0) continue;
+            Stats.Interval x = Stats.mean(change);
+            out.add(Claim.of("4" + sub++, claim + " (" + model + ")", paper, "mean change of sigma(m) over heads, end - "
+                    + "initial", x, "interval below 0", Verdict.negative(x), String.format(Locale.ROOT,
+                    "%s: %d heads, sigma(m) change %s", model, change.length, Verdict.describe(x, "%.4f"))));
+        }
+        if (out.isEmpty()) out.add(Claim.notMeasured("4", claim, paper, "no cosine model's m in the table"));
+        return out;
+    }
 }

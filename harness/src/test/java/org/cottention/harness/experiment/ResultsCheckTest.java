@@ -23,7 +23,7 @@ class ResultsCheckTest {
             Experiments.writeRows(dir.resolve(e.name() + ".csv"), e, c, Profile.SMOKE, "cpu",
                     List.of(row(e, "cosine", 1.5), row(e, "softmax", 2.5)));
         }
-        Claims.write(dir, Claims.evaluate(dir, Profile.SMOKE));
+        Claims.write(dir, Claims.evaluate(dir, Profile.SMOKE), Profile.SMOKE);
         Files.writeString(dir.resolve("README.md"), "x");
         assertEquals(List.of(), ResultsCheck.check(dir));
 
