@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ./reproduce.sh [--profile smoke|default|paper] [--only EXPERIMENT,...] [--backend cpu|cuda] [--out DIR] [--force]
+# ./reproduce.sh [--profile smoke|default|long|paper] [--only EXPERIMENT,...] [--backend cpu|cuda] [--out DIR] [--force]
 # Reproduces the paper's experiments offline: installs the pinned data (a no-op once done), then runs every
 # experiment configuration in a JVM of its own and writes CSV tables, PNG plots and a README under
 # results/PROFILE (or DIR). A rerun resumes where an interrupted one stopped. ./reproduce.sh --help for more.

@@ -21,7 +21,7 @@ public final class ReproduceCommand {
     private ReproduceCommand() {}
 
     static final String USAGE = """
-            usage: ./reproduce.sh [--profile smoke|default|paper] [--only EXPERIMENT,...] [--backend cpu|cuda]
+            usage: ./reproduce.sh [--profile smoke|default|long|paper] [--only EXPERIMENT,...] [--backend cpu|cuda]
                                   [--out DIR] [--force] [--list]
 
               Runs the experiments, each configuration in its own JVM (so each peak-memory figure is its own),

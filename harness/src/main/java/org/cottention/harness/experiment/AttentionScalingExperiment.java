@@ -52,7 +52,7 @@ public final class AttentionScalingExperiment implements Experiment {
     static Sweeps sweeps(Profile p) {
         return switch (p) {
             case SMOKE -> new Sweeps(128, 4, List.of(128, 512), 0, 256, List.of(64, 256), 256, List.of(1, 4), 2);
-            case DEFAULT -> new Sweeps(1024, 16, List.of(128, 512, 2048, 8192, 16384), 65536, 1024,
+            case DEFAULT, LONG -> new Sweeps(1024, 16, List.of(128, 512, 2048, 8192, 16384), 65536, 1024,
                     List.of(256, 1024, 4096), 1024, List.of(1, 4, 16, 64), 5);
             case PAPER -> new Sweeps(2048, 16, List.of(128, 256, 512, 1024, 2048, 4096, 8192, 16384), 65536, 1024,
                     List.of(1024, 2048, 4096, 8192, 16384), 4096, List.of(1, 2, 4, 8, 16, 32, 64), 10);

@@ -43,7 +43,7 @@ public final class BertExperiment implements Experiment {
     static Size size(Profile p) {
         return switch (p) {
             case SMOKE -> new Size(2, 64, 2, 128, 64, 8, 20, 1e-3, 12, 8, 1e-4, 1, 2);
-            case DEFAULT -> new Size(4, 128, 2, 512, 128, 32, 600, 1e-3, 200, 32, 1e-4, 3, 32);
+            case DEFAULT, LONG -> new Size(4, 128, 2, 512, 128, 32, 600, 1e-3, 200, 32, 1e-4, 3, 32);
             case PAPER -> new Size(12, 768, 12, 3072, 128, 256, 1_000_000, 1e-4, 5000, 32, 5e-5, 3, 100_000);
         };
     }

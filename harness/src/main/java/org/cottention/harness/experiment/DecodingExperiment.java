@@ -52,7 +52,7 @@ public final class DecodingExperiment implements Experiment {
     static Size size(Profile p) {
         return switch (p) {
             case SMOKE -> new Size(1024, 128, 4, 256);
-            case DEFAULT -> new Size(32768, 1024, 16, 1024);
+            case DEFAULT, LONG -> new Size(32768, 1024, 16, 1024);
             case PAPER -> new Size(65536, 2048, 16, 2048);
         };
     }

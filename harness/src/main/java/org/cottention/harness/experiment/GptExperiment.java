@@ -38,7 +38,7 @@ public final class GptExperiment implements Experiment {
     static Size size(Profile p) {
         return switch (p) {
             case SMOKE -> new Size(2, 64, 2, 256, 32, 64, 8, 20, 1e-3, 2, "byte");
-            case DEFAULT -> new Size(4, 128, 2, 512, 64, 256, 16, 600, 1e-3, 16, "byte");
+            case DEFAULT, LONG -> new Size(4, 128, 2, 512, 64, 256, 16, 600, 1e-3, 16, "byte");
             case PAPER -> new Size(20, 1024, 16, 3072, 64, 1024, 128, 1_000_000, 1e-4, 1000, "gpt2");
         };
     }
