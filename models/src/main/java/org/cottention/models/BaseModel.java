@@ -35,6 +35,11 @@ abstract class BaseModel<B extends SequenceBatch> implements Model<B> {
     }
 
     @Override
+    public long realTokens(B b) {
+        return BatchArrays.realTokens(b.mask(), b.batch(), b.length());
+    }
+
+    @Override
     public Loss trainStep(B batch, double gradScale, Pass pass) {
         return run(batch, pass, gradScale, true);
     }

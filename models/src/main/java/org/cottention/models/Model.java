@@ -27,4 +27,9 @@ public interface Model<B> {
 
     /** Positions processed for this batch (N * s), the unit of tokens/s. */
     long positions(B batch);
+
+    /** Real (unpadded) tokens of this batch; positions(batch) when it has no padding. */
+    default long realTokens(B batch) {
+        return positions(batch);
+    }
 }

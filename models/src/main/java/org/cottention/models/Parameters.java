@@ -19,7 +19,7 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class Parameters {
     private final DataType dataType;
     private final Map<String, Parameter> byName = new LinkedHashMap<>();
-    private INDArray values, grads, weightMask;
+    private INDArray values, grads, weightMask, allButStabiliser;
 
     public Parameters(DataType dataType) {
         if (dataType != DataType.FLOAT && dataType != DataType.DOUBLE) {
@@ -52,6 +52,7 @@ public final class Parameters {
         values = Nd4j.create(dataType, total);
         grads = Nd4j.create(dataType, total);
         weightMask = Nd4j.create(dataType, total);
+        allButStabiliser = Nd4j.ones(dataType, total);
         long offset = 0;
         for (Parameter p : byName.values()) {
             long len = p.length();
@@ -60,6 +61,7 @@ public final class Parameters {
             double[] init = p.init().sample(new SplittableRandom(mix(seed, p.name())), Math.toIntExact(len));
             v.assign(Nd4j.create(init, p.shape(), DataType.DOUBLE));
             if (p.isWeight()) view(weightMask, offset, len).assign(1.0);
+            if (p.name().endsWith(".m")) view(allButStabiliser, offset, len).assign(0.0);
             offset += len;
         }
     }
@@ -111,6 +113,12 @@ public final class Parameters {
     public INDArray weightMask() {
         requireAllocated();
         return weightMask;
+    }
+
+    /** (P) 0 where the scalar is a cosine stabiliser m (a parameter named *.m), else 1. */
+    public INDArray allButStabiliserMask() {
+        requireAllocated();
+        return allButStabiliser;
     }
 
     public void zeroGrads() {

@@ -12,4 +12,7 @@ public interface SequenceBatch {
     default int length() {
         return ids()[0].length;
     }
+
+    /** (N, s) 1 = real token, 0 = padding; null when every token is real. */
+    float[][] mask();
 }

@@ -69,9 +69,18 @@ public final class Trainer<B> {
         }
     }
 
-    /** What a run measured. tokensPerSecond: median over steps after the first few (the warm-up). */
+    /**
+     * What a run measured. tokensPerSecond: positions (padding included) per second, median over steps after the
+     * first few (the warm-up); realTokensPerSecond the same for real tokens. divergedAt: the step at which the run
+     * diverged and stopped (see {@link #stopOnDivergence}), or -1; divergence says how.
+     */
     public record Outcome(long steps, double lastLoss, double heldOutLoss, double heldOutAccuracy,
-                          double medianTokensPerSecond, long peakRssBytes, long rssBytes, List<String> curve) {}
+                          double medianTokensPerSecond, long peakRssBytes, long rssBytes, List<String> curve,
+                          double realTokensPerSecond, long divergedAt, String divergence) {
+        public boolean diverged() {
+            return divergedAt >= 0;
+        }
+    }
 
     /**
      * The learning curve's columns (others parse them: add new ones at the end only). tokens_per_s is the step's
@@ -80,7 +89,11 @@ public final class Trainer<B> {
      */
     static final String[] COLUMNS = {"step", "lr", "train_loss", "train_main_loss", "train_accuracy", "grad_norm",
         "eval_loss", "eval_accuracy", "eval_perplexity", "tokens_per_s", "rss_mb", "peak_rss_mb", "jvm_heap_mb", "elapsed_s",
-        "sigma_m_mean", "tokens_per_s_smoothed", "eta_s"};
+        "sigma_m_mean", "tokens_per_s_smoothed", "eta_s", "sigma_m_min", "sigma_m_max", "sigma_m_layers",
+        "real_tokens_per_s"};
+
+    /** Steps over which the training loss is averaged when it is checked against the first step's loss. */
+    static final int DIVERGENCE_WINDOW = 10;
 
     private final Model<B> model;
     private final BatchSource<B> source;
@@ -90,6 +103,7 @@ public final class Trainer<B> {
     private final Path checkpointDir, curveFile;
     private final PrintStream out;
     private final AdamW optimizer;
+    private boolean stopOnDivergence;
 
     /**
      * @param runInfo       settings outside Settings that define the run (model config, attention, data...), stored
@@ -116,6 +130,16 @@ public final class Trainer<B> {
 
     public AdamW optimizer() {
         return optimizer;
+    }
+
+    /**
+     * Makes a diverging run an outcome instead of an error: training stops and {@link Outcome#divergedAt} says when.
+     * A run diverges when its loss is not finite, or when, after the warmup, its training loss averaged over the last
+     * {@link #DIVERGENCE_WINDOW} steps exceeds the first step's loss. Without this, a non-finite loss throws.
+     */
+    public Trainer<B> stopOnDivergence() {
+        this.stopOnDivergence = true;
+        return this;
     }
 
     /** All settings stored in a checkpoint. */
@@ -155,10 +179,14 @@ public final class Trainer<B> {
             double[] e = heldOut == null || heldOut.isEmpty() ? new double[] {Double.NaN, Double.NaN} : evaluate();
             String[] last = curve.get(curve.size() - 1).split(",", -1);
             return new Outcome(start, Double.parseDouble(last[2]), e[0], e[1], Double.NaN, ProcessMemory.peakRssBytes(),
-                    ProcessMemory.rssBytes(), curve);
+                    ProcessMemory.rssBytes(), curve, Double.NaN, -1, "");
         }
-        List<Double> speeds = new ArrayList<>();
+        List<Double> speeds = new ArrayList<>(), realSpeeds = new ArrayList<>();
         double lastLoss = Double.NaN, evalLoss = Double.NaN, evalAccuracy = Double.NaN;
+        double firstLoss = curve.size() > 1 ? Double.parseDouble(curve.get(1).split(",", -1)[2]) : Double.NaN;
+        java.util.ArrayDeque<Double> recent = new java.util.ArrayDeque<>();
+        long divergedAt = -1;
+        String divergence = "";
         long runStart = System.nanoTime();
         Progress progress = new Progress("train", end - start, out);
         Progress.Average secondsPerStep = new Progress.Average(Progress.WINDOW);
@@ -167,7 +195,7 @@ public final class Trainer<B> {
             double lr = settings.learningRate() * settings.schedule().factor(step);
             model.parameters().zeroGrads();
             double loss = 0, main = 0;
-            long count = 0, correct = 0, positions = 0;
+            long count = 0, correct = 0, positions = 0, real = 0;
             for (int micro = 0; micro < settings.accumulation(); micro++) {
                 long index = step * settings.accumulation() + micro;
                 B batch = source.batch(index);
@@ -180,9 +208,29 @@ public final class Trainer<B> {
                 count += l.count();
                 correct += l.correct();
                 positions += model.positions(batch);
+                real += model.realTokens(batch);
             }
             if (!Double.isFinite(loss)) {
-                throw new IllegalStateException("the loss is " + loss + " at step " + step + "; lower --lr or add --clip");
+                if (!stopOnDivergence) {
+                    throw new IllegalStateException("the loss is " + loss + " at step " + step + "; lower --lr or add --clip");
+                }
+                divergedAt = step + 1;
+                divergence = "the training loss is " + loss + " at step " + (step + 1);
+                out.println("diverged: " + divergence);
+                break;
+            }
+            if (Double.isNaN(firstLoss)) firstLoss = loss;
+            recent.addLast(loss);
+            if (recent.size() > DIVERGENCE_WINDOW) recent.removeFirst();
+            double recentMean = recent.stream().mapToDouble(Double::doubleValue).average().orElse(loss);
+            if (stopOnDivergence && step >= settings.schedule().warmup() && recent.size() == DIVERGENCE_WINDOW
+                    && recentMean > firstLoss) {
+                divergedAt = step + 1;
+                divergence = String.format(java.util.Locale.ROOT, "after the warmup the training loss (mean of the last "
+                        + "%d steps %.4f) exceeds the first step's %.4f, at step %d", DIVERGENCE_WINDOW, recentMean,
+                        firstLoss, step + 1);
+                out.println("diverged: " + divergence);
+                break;
             }
             double gradNorm;
             try (MemoryWorkspace ws = Workspaces.open("cottention-update")) {
@@ -193,7 +241,10 @@ public final class Trainer<B> {
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
             double tokensPerSecond = positions / seconds;
-            if (step - start >= 3) speeds.add(tokensPerSecond);                  // the first steps warm up the JIT and workspaces
+            if (step - start >= 3) {                                             // the first steps warm up the JIT and workspaces
+                speeds.add(tokensPerSecond);
+                realSpeeds.add(real / seconds);
+            }
             double smoothed = positions / secondsPerStep.add(seconds);
             lastLoss = loss;
             long done = step + 1;
@@ -209,13 +260,15 @@ public final class Trainer<B> {
             }
             double elapsed = elapsedBefore + (System.nanoTime() - runStart) / 1e9;
             long rss = ProcessMemory.rssBytes(), peak = ProcessMemory.peakRssBytes();
+            double[] sigma = stabilizerSummary(model);
             progress.advance(done - start, String.format("loss %.4f  %.0f tok/s", loss, smoothed));
             java.time.Duration left = progress.left();
             curve.add(String.join(",", Long.toString(done), fmt(lr), fmt(loss), fmt(main),
                     fmt(count == 0 ? Double.NaN : (double) correct / count), fmt(gradNorm), evalLossText, evalAccText,
                     pplText, String.format("%.1f", tokensPerSecond), mb(rss), mb(peak), mb(Runtime.getRuntime().totalMemory()),
-                    String.format("%.2f", elapsed), fmt(stabilizerSummary(model)[1]), String.format("%.1f", smoothed),
-                    left == null ? "" : Long.toString(left.toSeconds())));
+                    String.format("%.2f", elapsed), fmt(sigma[1]), String.format("%.1f", smoothed),
+                    left == null ? "" : Long.toString(left.toSeconds()), fmt(sigma[0]), fmt(sigma[2]),
+                    stabilizerByLayer(model), String.format("%.1f", real / seconds)));
             if (done % settings.logEvery() == 0 || last || done == end) {
                 progress.line(String.format("step %d/%d  loss %.4f  lr %.3g  |g| %.3g  %.0f tok/s (this step %.0f)  "
                                 + "rss %s MB  peak %s MB%s%s", done, settings.steps(), loss, lr, gradNorm, smoothed,
@@ -231,9 +284,13 @@ public final class Trainer<B> {
         }
         progress.finish(null);
         writeCurve(curve);
+        if (divergedAt >= 0 && checkpointDir != null) {   // the state at the divergence: a rerun reports it again
+            Checkpoint.save(checkpointDir, model.parameters(), optimizer,
+                    new Checkpoint.State(divergedAt - 1, optimizer.steps(), allSettings(), curve));
+        }
         double median = median(speeds);
-        return new Outcome(end, lastLoss, evalLoss, evalAccuracy, median, ProcessMemory.peakRssBytes(),
-                ProcessMemory.rssBytes(), curve);
+        return new Outcome(divergedAt >= 0 ? divergedAt : end, lastLoss, evalLoss, evalAccuracy, median,
+                ProcessMemory.peakRssBytes(), ProcessMemory.rssBytes(), curve, median(realSpeeds), divergedAt, divergence);
     }
 
     /**
@@ -254,6 +311,27 @@ public final class Trainer<B> {
             }
         }
         return count == 0 ? new double[] {Double.NaN, Double.NaN, Double.NaN} : new double[] {min, sum / count, max};
+    }
+
+    /**
+     * sigma(m) per layer as "mean/min/max" joined by ';' in layer order (the layer is the number in the parameter's
+     * name, e.g. transformer.h.3.attn.m); empty for a model without m.
+     */
+    public static String stabilizerByLayer(Model<?> model) {
+        java.util.TreeMap<Integer, List<Double>> byLayer = new java.util.TreeMap<>();
+        for (Parameter p : model.parameters().list()) {
+            if (!p.name().endsWith(".m")) continue;
+            java.util.regex.Matcher mm = java.util.regex.Pattern.compile("\\.(\\d+)\\.").matcher(p.name());
+            int layer = mm.find() ? Integer.parseInt(mm.group(1)) : 0;
+            for (double m : Nd.toDoubles(p.value())) byLayer.computeIfAbsent(layer, k -> new ArrayList<>()).add(1 / (1 + Math.exp(-m)));
+        }
+        StringBuilder sb = new StringBuilder();
+        for (List<Double> s : byLayer.values()) {
+            if (sb.length() > 0) sb.append(';');
+            sb.append(String.format(java.util.Locale.ROOT, "%.5f/%.5f/%.5f", s.stream().mapToDouble(x -> x).average().orElse(0),
+                    s.stream().mapToDouble(x -> x).min().orElse(0), s.stream().mapToDouble(x -> x).max().orElse(0)));
+        }
+        return sb.toString();
     }
 
     /** Mean held-out main loss (weighted by predictions) and accuracy. */
