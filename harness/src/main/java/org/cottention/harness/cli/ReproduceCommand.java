@@ -12,6 +12,7 @@ import org.cottention.harness.experiment.Experiment;
 import org.cottention.harness.experiment.Experiments;
 import org.cottention.harness.experiment.Profile;
 import org.cottention.harness.experiment.Reproduction;
+import org.cottention.harness.io.RepositoryRoot;
 
 /**
  * {@code ./cottention reproduce} (what ./reproduce.sh runs): every experiment configuration in a JVM of its
@@ -22,18 +23,23 @@ public final class ReproduceCommand {
 
     static final String USAGE = """
             usage: ./reproduce.sh [--profile smoke|default|paper] [--only EXPERIMENT,...] [--backend cpu|cuda]
-                                  [--out DIR] [--force] [--list]
+                                  [--out DIR] [--jobs N] [--force] [--report-only] [--list]
 
               Runs the experiments, each configuration in its own JVM (so each peak-memory figure is its own),
-              and writes DIR/<experiment>.csv, PNG plots and DIR/README.md (DIR defaults to results/PROFILE).
-              A rerun skips finished configurations; an interrupted run loses nothing already written.
+              and writes DIR/<experiment>.csv, PNG plots and DIR/README.md (DIR defaults to results/PROFILE in
+              the repository). A rerun skips finished configurations and reruns damaged ones; an interrupted run
+              loses nothing already written.
               --profile smoke: toy sizes (minutes, for CI); default: CPU scale; paper: the paper's sizes, which
               prints its estimated memory and time and refuses to start where they do not fit, unless --force.
-            """;
+              --jobs N: N configurations at once, the threads (OMP_NUM_THREADS, else the cores) split between
+              them (default %d); rows record their threads and jobs, timing columns compare only at equal jobs.
+              --report-only: run nothing; merge the finished shards into the tables, plots and README; a
+              configuration without a finished shard makes it write nothing and exit 1.
+            """.formatted(Reproduction.DEFAULT_JOBS);
 
     public static int run(String[] argv, PrintStream out) throws Exception {
-        Args a = Args.parse("reproduce", argv, Set.of("profile", "only", "backend", "out"),
-                Set.of("force", "list", "help"));
+        Args a = Args.parse("reproduce", argv, Set.of("profile", "only", "backend", "out", "jobs"),
+                Set.of("force", "list", "help", "report-only"));
         if (a.has("help")) {
             out.print(USAGE);
             return 0;
@@ -54,12 +60,20 @@ public final class ReproduceCommand {
                     + "(the CUDA kernels are validated by scripts/gpu-check.sh); use --backend cpu");
         }
         List<Experiment> selected = select(a.get("only"));
-        Path dir = Path.of(a.get("out", "results/" + profile.label()));
+        Path dir = a.has("out") ? Path.of(a.get("out")).toAbsolutePath()
+                : RepositoryRoot.get().resolve("results").resolve(profile.label());
+        int jobs = a.positiveInt("jobs", Reproduction.DEFAULT_JOBS);
+        Reproduction.Settings settings = new Reproduction.Settings(profile, selected, backend, dir, jobs,
+                Reproduction.machineThreads());
+        if (a.has("report-only")) {
+            if (a.has("jobs") || a.has("force")) throw new CliException("reproduce: --report-only runs nothing; drop --jobs and --force");
+            return Reproduction.report(settings, true, out);
+        }
         if (profile == Profile.PAPER && !Reproduction.paperProfileFits(out) && !a.has("force")) {
             throw new CliException("reproduce: the paper profile does not fit this machine (estimates above); "
-                    + "run it on a GPU cluster, or add --force to start anyway");
+                    + "run it on a GPU cluster (--executor slurm, docs/slurm.md), or add --force to start anyway");
         }
-        return Reproduction.run(profile, selected, backend, dir, out);
+        return Reproduction.run(settings, out);
     }
 
     private static List<Experiment> select(String only) {
@@ -70,6 +84,7 @@ public final class ReproduceCommand {
             out.add(Experiments.find(n.trim()).orElseThrow(() -> new CliException("reproduce: unknown experiment '"
                     + n + "' in --only; experiments: " + String.join(", ", Experiments.names()))));
         }
-        return out;
+        // In the suite's order, whatever the order given: dependencies (RunConfig.after) point to earlier ones.
+        return Experiments.all().stream().filter(e -> out.stream().anyMatch(x -> x.name().equals(e.name()))).toList();
     }
 }
