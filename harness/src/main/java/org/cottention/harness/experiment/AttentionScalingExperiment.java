@@ -38,6 +38,11 @@ public final class AttentionScalingExperiment implements Experiment {
     }
 
     @Override
+    public boolean skipsWhatDoesNotFit() {
+        return true;
+    }
+
+    @Override
     public List<Column> columns() {
         return List.of(Column.oneOf("sweep", "length", "dim", "heads").always(),
                 Column.oneOf("mode", "bidirectional", "causal").always(),

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.cottention.harness.CliException;
 import org.cottention.harness.results.Provenance;
 import org.cottention.kernels.KernelThreads;
 
@@ -27,6 +28,12 @@ public final class ConfigRun {
         }
         if (state.started() && !state.finished()) {
             out.println("experiment-run: " + id + ": " + Shards.csv(dir, e, c) + ": " + state.why() + "; running it again");
+        }
+        for (String a : c.after()) {
+            if (!Reproduction.finished(dir, profile, a)) {
+                throw new CliException("experiment-run: " + id + " reads the output of " + a + ", which has not finished in "
+                        + dir + "; run it first (./reproduce.sh --only " + a.substring(0, a.indexOf('/')) + "," + e.name() + ")");
+            }
         }
         out.printf("experiment-run: %s, profile %s, %s thread(s), %d job(s) at once, executor %s, pid %d%n", id,
                 profile.label(), Provenance.threads(), jobs, executor(), ProcessHandle.current().pid());

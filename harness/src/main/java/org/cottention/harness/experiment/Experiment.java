@@ -62,6 +62,11 @@ public interface Experiment {
         return List.of();
     }
 
+    /** Whether a configuration too big for the machine is recorded as skipped instead of failing (the paper check). */
+    default boolean skipsWhatDoesNotFit() {
+        return false;
+    }
+
     /** Whether the table has rows of both attentions (the results check requires them then). */
     default boolean comparesAttentions() {
         return true;

@@ -64,6 +64,33 @@ public final class Reproduction {
         }
     }
 
+    /**
+     * A configuration that reads another's output ({@link RunConfig#after}) needs that one selected too, or
+     * finished in DIR: else one line naming it and the fix, before anything runs or is submitted.
+     */
+    public static void requireDependencies(Settings s) {
+        Set<String> selected = new HashSet<>();
+        for (Experiment e : s.experiments()) for (RunConfig c : e.configs(s.profile())) selected.add(Experiments.id(e, c));
+        for (Experiment e : s.experiments()) {
+            for (RunConfig c : e.configs(s.profile())) {
+                for (String a : c.after()) {
+                    if (!selected.contains(a) && !finished(s.dir(), s.profile(), a)) {
+                        throw new org.cottention.harness.CliException("reproduce: " + Experiments.id(e, c) + " reads the output of "
+                                + a + ", which is not selected and has not finished in " + s.dir() + "; add "
+                                + a.substring(0, a.indexOf('/')) + " to --only (or run it first)");
+                    }
+                }
+            }
+        }
+    }
+
+    /** Whether the configuration "experiment/key" has a finished shard in dir. */
+    static boolean finished(Path dir, Profile profile, String id) {
+        String name = id.substring(0, id.indexOf('/')), key = id.substring(id.indexOf('/') + 1);
+        return Experiments.find(name).flatMap(e -> e.configs(profile).stream().filter(c -> c.key().equals(key)).findFirst()
+                .map(c -> Shards.state(dir, e, c).finished())).orElse(false);
+    }
+
     /** One configuration of the plan. */
     private record Task(Experiment experiment, RunConfig config) {
         String id() {
