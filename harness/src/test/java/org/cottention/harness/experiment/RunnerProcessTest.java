@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The runner as processes: children die with their parent (kill -9 and SIGTERM), two configurations run at once
+ * The runner as processes: children die with their parent (kill -9 and SIGTERM) and a rerun after a kill -9
+ * resumes to the same table as an uninterrupted run, two configurations run at once
  * into one folder, --jobs splits the threads and each row records its own, a damaged shard is run again with
  * one line saying so, and provenance and default folders come from the repository root whatever the working
  * directory. Each test starts real JVMs on the smoke profile's cheapest experiments (seconds each).
@@ -35,18 +36,21 @@ class RunnerProcessTest {
         return Jvm.start(tmp, env, tmp.resolve(output), args.toArray(String[]::new));
     }
 
-    /** Starts reproduce --only gpt and returns once its first child is training (its log shows step 2). */
-    private ProcessHandle firstGptChild(Process runner) throws Exception {
+    /** Returns once the runner's first gpt child is training (its log shows the step), with that child. */
+    private ProcessHandle firstGptChild(Process runner, String step) throws Exception {
         Path log = Shards.log(out(), gpt, gpt.configs(Profile.SMOKE).get(0));
-        Jvm.await("the first gpt configuration to train", () -> Jvm.read(log).contains("step 2/20") || !runner.isAlive());
+        Jvm.await("the first gpt configuration to train", () -> Jvm.read(log).contains(step) || !runner.isAlive());
         assertTrue(runner.isAlive(), Jvm.read(tmp.resolve("runner.txt")));
         return ProcessHandle.of(Jvm.childPid(log)).orElseThrow();
     }
 
     @Test
-    void aKill9OfTheRunnerStopsItsChildBeforeItWritesItsShard() throws Exception {
+    void aKill9OfTheRunnerStopsItsChildAndARerunResumesToTheSameTable() throws Exception {
+        Path whole = tmp.resolve("whole");
+        Process uninterrupted = Jvm.start(tmp, ONE_THREAD, tmp.resolve("whole.txt"), "reproduce", "--profile", "smoke",
+                "--only", "gpt", "--out", whole.toString());
         Process runner = reproduce(ONE_THREAD, "runner.txt", "--only", "gpt");
-        ProcessHandle child = firstGptChild(runner);
+        ProcessHandle child = firstGptChild(runner, "step 6/20");   // past its first checkpoint (step 5)
         runner.destroyForcibly();   // SIGKILL: no shutdown hook runs in the runner
         runner.waitFor();
         child.onExit().get(2, TimeUnit.MINUTES);
@@ -55,12 +59,20 @@ class RunnerProcessTest {
         assertTrue(log.contains("the runner (pid " + runner.pid() + ") is gone; stopping"), log);
         assertFalse(Files.exists(Shards.marker(out(), gpt, c)), "the child stopped before finishing: " + log);
         assertFalse(log.contains("step 20/20"), log);
+
+        Process again = reproduce(ONE_THREAD, "again.txt", "--only", "gpt");
+        assertEquals(0, again.waitFor(), Jvm.read(tmp.resolve("again.txt")));
+        assertEquals(0, uninterrupted.waitFor(), Jvm.read(tmp.resolve("whole.txt")));
+        assertTrue(Jvm.read(Shards.log(out(), gpt, c)).contains("resumed from"), Jvm.read(Shards.log(out(), gpt, c)));
+        List<Map<String, String>> rows = Experiments.readCsv(out().resolve("gpt.csv"));
+        assertEquals(List.of(), ResultsCheck.checkTable(out().resolve("gpt.csv"), gpt, rows));
+        assertEquals(List.of(), ResultsCheck.compare(whole, out()), "same table as an uninterrupted run, timing aside");
     }
 
     @Test
     void sigtermStopsTheRunnerAndItsChildWithOneLineAndNoStackTrace() throws Exception {
         Process runner = reproduce(ONE_THREAD, "runner.txt", "--only", "gpt");
-        ProcessHandle child = firstGptChild(runner);
+        ProcessHandle child = firstGptChild(runner, "step 2/20");
         runner.destroy();   // SIGTERM
         assertEquals(143, runner.waitFor());
         child.onExit().get(2, TimeUnit.MINUTES);
