@@ -36,9 +36,12 @@ public final class Reproduction {
     private Reproduction() {}
 
     /**
-     * Configurations run at once when --jobs is not given. 1: on this 2-core machine, the smoke profile's model
-     * experiments took about as long with --jobs 2 (one thread each) as with --jobs 1 (two threads), and a run
-     * alone keeps its timing columns comparable (docs/slurm.md, "Parallel local runs", has the measurement).
+     * Configurations run at once when --jobs is not given: the one place to change it. 1, although --jobs 2 (one
+     * thread each) finished the smoke profile's bert and gpt experiments sooner on this 2-core machine (18.3-20.1
+     * s against 26.3-27.3 s, three interleaved rounds): there JVM start-up dominates, and configurations run side
+     * by side measure their times and memory on a shared machine, so the committed tables would no longer compare
+     * with each other. Whether --jobs 2 pays at the default profile's sizes is to be measured
+     * (docs/slurm.md, "Parallel local runs").
      */
     public static final int DEFAULT_JOBS = 1;
 

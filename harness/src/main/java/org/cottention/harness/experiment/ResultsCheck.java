@@ -56,8 +56,14 @@ public final class ResultsCheck {
         if (rows.isEmpty()) return List.of(csv + ": no rows");
         List<Column> schema = Experiments.schema(e);
         List<String> expected = Column.names(schema);
-        if (!new ArrayList<>(rows.get(0).keySet()).equals(expected)) {
-            return List.of(csv + ": columns " + rows.get(0).keySet() + " differ from the schema " + expected);
+        List<String> header = new ArrayList<>(rows.get(0).keySet());
+        if (!header.equals(expected)) {
+            List<String> missing = expected.stream().filter(c -> !header.contains(c)).toList();
+            List<String> extra = header.stream().filter(c -> !expected.contains(c)).toList();
+            return List.of(csv + ": its columns differ from the schema: " + (missing.isEmpty() && extra.isEmpty()
+                    ? "the same columns in another order" : (missing.isEmpty() ? "" : "missing " + missing)
+                    + (!missing.isEmpty() && !extra.isEmpty() ? ", " : "") + (extra.isEmpty() ? "" : "not in it " + extra))
+                    + " (written by another version? rerun the experiment)");
         }
         Set<String> attentions = new TreeSet<>(), profiles = new TreeSet<>();
         Map<String, Integer> perConfig = new LinkedHashMap<>();

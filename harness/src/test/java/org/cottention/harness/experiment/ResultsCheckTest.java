@@ -168,7 +168,8 @@ class ResultsCheckTest {
     void rejectsOtherColumnsBothAttentionsMissingAndMissingFiles() throws IOException {
         assertOneProblem(problemsAfter("decoding", rows -> rows.forEach(r -> r.put("attention", "cosine"))),
                 "expected both cosine and softmax");
-        assertOneProblem(problemsAfter("decoding", rows -> rows.forEach(r -> r.remove("window"))), "differ from the schema");
+        assertOneProblem(problemsAfter("decoding", rows -> rows.forEach(r -> r.remove("window"))),
+                "its columns differ from the schema: missing [window]");
         Files.writeString(dir.resolve("stabiliser.csv"), "experiment,config\n\"stabiliser,bert-cosine\n");
         assertOneProblem(ResultsCheck.check(dir), "stabiliser.csv: not a readable CSV table");
         Files.delete(dir.resolve("stabiliser.csv"));
