@@ -209,6 +209,9 @@ JobCompType=jobcomp/none
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
 SchedulerType=sched/backfill
+# Start the next pending batch job as soon as one ends: the default delay (batch_sched_delay=3) left ~1.5 s
+# idle between the smoke profile's short array tasks (10 trivial 2-CPU tasks: 23.7-29.0 s -> 9.4-9.9 s).
+SchedulerParameters=batch_sched_delay=0
 # A job whose dependency can never be met (afterok on a failed task) is cancelled instead of pending forever.
 DependencyParameters=kill_invalid_depend
 ReturnToService=2

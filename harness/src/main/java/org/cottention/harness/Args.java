@@ -39,7 +39,8 @@ public final class Args {
             if (valued.contains(name)) {
                 if (value == null) {
                     if (i + 1 >= argv.length || argv[i + 1].startsWith("--")) {
-                        throw new CliException(command + ": --" + name + " needs a value");
+                        throw new CliException(command + ": --" + name + " needs a value" + (i + 1 < argv.length
+                                ? " (a value that starts with -- goes as --" + name + "=VALUE)" : ""));
                     }
                     value = argv[++i];
                 }

@@ -77,7 +77,7 @@ public final class PlotsCommand {
             Experiment e = t.getKey();
             Map<Path, FileTime> before = figures(dir);
             try {
-                e.report(profile, dir, t.getValue());
+                e.report(profile, dir, dir, t.getValue());
             } catch (NumberFormatException x) {
                 throw new CliException("plots: " + dir.resolve(e.name() + ".csv") + ": a value the figures need is "
                         + "missing or not a number (" + x.getMessage() + "); regenerate it with ./reproduce.sh --only "

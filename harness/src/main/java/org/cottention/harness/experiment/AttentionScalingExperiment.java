@@ -13,6 +13,7 @@ import org.cottention.api.AttentionInput;
 import org.cottention.api.AttentionKind;
 import org.cottention.api.AttentionShape;
 import org.cottention.harness.attention.AttentionRegistry;
+import org.cottention.harness.results.Column;
 import org.cottention.harness.train.MemoryBudget;
 import org.cottention.kernels.AllocationRecorder;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -40,9 +41,43 @@ public final class AttentionScalingExperiment implements Experiment {
     }
 
     @Override
-    public List<String> columns() {
-        return List.of("sweep", "mode", "pass", "length", "model_dim", "heads", "head_dim", "runs", "median_ms",
-                "min_ms", "max_ms", "alloc_mib", "peak_rss_mib", "baseline_rss_mib", "estimated_mib");
+    public boolean skipsWhatDoesNotFit() {
+        return true;
+    }
+
+    @Override
+    public List<Column> columns() {
+        return List.of(Column.oneOf("sweep", "length", "dim", "heads").always(),
+                Column.oneOf("mode", "bidirectional", "causal").always(),
+                Column.oneOf("pass", "forward", "forward+backward").always(),
+                Column.integer("length").positive().always(), Column.integer("model_dim").positive().always(),
+                Column.integer("heads").positive().always(), Column.integer("head_dim").positive().always(),
+                Column.integer("runs").positive().required().varies(),   // fewer runs for slow configurations
+                Column.number("median_ms").positive().required().varies(),
+                Column.number("min_ms").positive().required().varies(),
+                Column.number("max_ms").positive().required().varies(),
+                Column.number("alloc_mib").positive().required(),
+                Column.number("peak_rss_mib").positive().required().varies(),
+                Column.number("baseline_rss_mib").positive().required().varies(),
+                Column.number("estimated_mib").positive().always());
+    }
+
+    /**
+     * Working set: the layer's buffers ({@link #estimatedMiB}). FLOPs per pass: softmax 4 s^2 D (Q K^T and P V),
+     * cosine 4 s D d (K^T V and Q (K^T V)), causal cosine 4 s D (d + 64) (the chunks of 64); the backward pass
+     * twice the forward; times the most timed runs the profile allows, plus the warm-up.
+     */
+    @Override
+    public Resources resources(RunConfig c, Profile profile) {
+        String kind = c.get("kind");
+        boolean backward = c.get("pass").equals("forward+backward"), causal = c.get("mode").equals("causal");
+        double s = c.getInt("length"), dim = c.getInt("dim"), d = dim / c.getInt("heads");
+        double pass = kind.equals("softmax") ? 4 * s * s * dim : 4 * s * dim * (d + (causal ? 64 : 0));
+        double flops = pass * (backward ? 3 : 1) * (sweeps(profile).maxRuns() + 1);
+        Attention attention = AttentionRegistry.defaultFor(AttentionKind.valueOf(kind.toUpperCase(Locale.ROOT)), causal)
+                .create(causal, 64);
+        return Resources.estimate(Resources.JVM_MIB,
+                estimatedMiB(attention, backward, (long) s, (long) dim, c.getInt("heads")) * 1024 * 1024, flops);
     }
 
     /** The sweeps of a profile: lengths at (dim, heads); dims at (length, heads); heads at (length, dim). */
@@ -166,8 +201,8 @@ public final class AttentionScalingExperiment implements Experiment {
     }
 
     @Override
-    public void report(Profile profile, Path dir, List<Map<String, String>> rows) throws Exception {
-        Plots.scaling(dir, rows);
+    public void report(Profile profile, Path results, Path into, List<Map<String, String>> rows) throws Exception {
+        Plots.scaling(into, rows);
     }
 
     @Override

@@ -18,6 +18,7 @@ import org.cottention.harness.data.text.Example;
 import org.cottention.harness.data.text.SplitSet;
 import org.cottention.harness.data.tokenize.Tokenizers;
 import org.cottention.harness.data.tokenize.WordPieceTokenizer;
+import org.cottention.harness.results.Column;
 import org.cottention.harness.train.Checkpoint;
 import org.cottention.harness.train.ClassificationMetrics;
 import org.cottention.harness.train.Trainer;
@@ -66,9 +67,46 @@ public final class BertExperiment implements Experiment {
     }
 
     @Override
-    public List<String> columns() {
-        return List.of("phase", "task", "steps", "parameters", "train_loss", "eval_loss", "eval_accuracy", "f1",
-                "matthews", "eval_examples", "tokens_per_s", "peak_rss_mib", "wall_s", "sigma_m_mean");
+    public List<Column> columns() {
+        java.util.function.Predicate<Map<String, String>> finetune = r -> "finetune".equals(r.get("phase"));
+        return List.of(Column.oneOf("phase", "pretrain", "finetune").always(),
+                Column.oneOf("task", "mlm+nsp", "imdb", "acceptability").always(),
+                Column.integer("steps").positive().required(), Column.integer("parameters").positive().required(),
+                Column.number("train_loss").required(), Column.number("eval_loss").required(),
+                Column.number("eval_accuracy").required(), Column.number("f1").requiredWhen(finetune),
+                Column.number("matthews").requiredWhen(finetune), Column.integer("eval_examples").positive().required(),
+                Column.number("tokens_per_s").positive().required().varies(),
+                Column.number("peak_rss_mib").positive().required().varies(),
+                Column.number("wall_s").positive().required().varies(),
+                Column.number("sigma_m_mean").requiredWhen(r -> "cosine".equals(r.get("attention"))));
+    }
+
+    /** bert-base-uncased's WordPiece vocabulary (what data/ installs), for the estimates before any data is read. */
+    private static final int VOCAB_ESTIMATE = 30522;
+
+    /** About how many parameters a model of this size has: the layers plus the embeddings, V x E. */
+    static double parameters(Size z) {
+        return Resources.layerParameters(z.layers(), z.hidden(), z.intermediate()) + (double) VOCAB_ESTIMATE * z.hidden();
+    }
+
+    /**
+     * Parameters: {@link #parameters}. FLOPs: the layers on every token, the MLM decoder (V x
+     * E) on the 15 % masked positions when pretraining; softmax adds its s x s products, 12 x L x s x E per token.
+     * Working set: 16 bytes per parameter, activations of about (16 E + 2 I) floats per token and layer, and the
+     * softmax probabilities (3 x H x s^2 floats per sequence and layer).
+     */
+    @Override
+    public Resources resources(RunConfig c, Profile profile) {
+        Size z = size(profile);
+        boolean pretrain = c.get("phase").equals("pretrain"), softmax = c.get("attention").equals("softmax");
+        double layers = Resources.layerParameters(z.layers(), z.hidden(), z.intermediate()), params = parameters(z);
+        int batch = pretrain ? z.batch() : z.ftBatch();
+        double tokens = (double) (pretrain ? z.preSteps() : z.ftSteps()) * batch * z.seq();
+        double perToken = layers + (pretrain ? 0.15 * VOCAB_ESTIMATE * z.hidden() : 0);
+        double flops = Resources.trainingFlops(perToken, tokens) + (softmax ? 12.0 * z.layers() * z.seq() * z.hidden() * tokens : 0);
+        double activations = (double) batch * z.seq() * z.layers() * (16.0 * z.hidden() + 2.0 * z.intermediate()) * 4
+                + (softmax ? 3.0 * batch * z.heads() * z.seq() * z.seq() * z.layers() * 4 : 0);
+        return Resources.estimate(Resources.MODEL_RUN_MIB, 16 * params + activations, flops);
     }
 
     @Override
@@ -81,7 +119,8 @@ public final class BertExperiment implements Experiment {
             for (int seed = 1; seed <= size(profile).seeds(); seed++) {
                 for (String kind : new String[] {"cosine", "softmax"}) {
                     out.add(new RunConfig("finetune-" + task + "-" + kind + "-seed" + seed, Map.of("phase", "finetune",
-                            "task", task, "attention", kind, "seed", Integer.toString(seed))));
+                            "task", task, "attention", kind, "seed", Integer.toString(seed)))
+                            .after(name() + "/pretrain-" + kind));
                 }
             }
         }
@@ -180,16 +219,16 @@ public final class BertExperiment implements Experiment {
         row.put("train_loss", o.lastLoss());
         row.put("eval_loss", o.heldOutLoss());
         row.put("eval_accuracy", o.heldOutAccuracy());
-        row.put("tokens_per_s", o.medianTokensPerSecond());
+        row.put("tokens_per_s", ModelRuns.tokensPerSecond(o));
         row.put("peak_rss_mib", o.peakRssBytes() / (1024.0 * 1024));
         row.put("wall_s", (System.nanoTime() - t0) / 1e9);
     }
 
     @Override
-    public void report(Profile profile, Path dir, List<Map<String, String>> rows) throws IOException {
-        Plots.curves(dir.resolve("bert_pretraining_curves.png"), "BERT pretraining: masked-LM loss vs step",
+    public void report(Profile profile, Path results, Path into, List<Map<String, String>> rows) throws IOException {
+        Plots.curves(into.resolve("bert_pretraining_curves.png"), "BERT pretraining: masked-LM loss vs step",
                 "MLM cross-entropy (nats/token)",
-                Experiments.workDir(dir, this), List.of("pretrain-cosine", "pretrain-softmax"));
+                Experiments.workDir(results, this), List.of("pretrain-cosine", "pretrain-softmax"));
     }
 
     @Override

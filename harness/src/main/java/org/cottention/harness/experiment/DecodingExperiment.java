@@ -8,10 +8,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalInt;
 import org.cottention.api.Attention;
 import org.cottention.api.AttentionKind;
 import org.cottention.api.DecodingState;
 import org.cottention.harness.attention.AttentionRegistry;
+import org.cottention.harness.results.Column;
 import org.cottention.kernels.AllocationRecorder;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -41,9 +43,40 @@ public final class DecodingExperiment implements Experiment {
     }
 
     @Override
-    public List<String> columns() {
-        return List.of("position", "model_dim", "heads", "head_dim", "window", "step_ms_median", "step_ms_min",
-                "step_ms_max", "state_mib", "step_alloc_bytes", "rss_mib", "peak_rss_mib");
+    public List<Column> columns() {
+        return List.of(Column.integer("position").positive().required(), Column.integer("model_dim").positive().required(),
+                Column.integer("heads").positive().required(), Column.integer("head_dim").positive().required(),
+                Column.integer("window").positive().required(),
+                Column.number("step_ms_median").positive().required().varies(),
+                Column.number("step_ms_min").positive().required().varies(),
+                Column.number("step_ms_max").positive().required().varies(),
+                Column.number("state_mib").positive().required(),
+                Column.number("step_alloc_bytes").positive().required(),
+                Column.number("rss_mib").positive().required().varies(),
+                Column.number("peak_rss_mib").positive().required().varies());
+    }
+
+    /** One row per sampled position. */
+    @Override
+    public OptionalInt expectedRows(RunConfig c, Profile profile) {
+        return OptionalInt.of(c.getInt("tokens") / c.getInt("every"));
+    }
+
+    /**
+     * Working set: the softmax KV cache at the last position, twice (it grows by reallocation), 2 x tokens x D x 4
+     * bytes (the cosine state, H d^2 x 8 bytes, is negligible), and the pool of q, k, v. FLOPs: each measured
+     * step, 4 x position x D for softmax and 4 D d for cosine, and each prefill, 4 x tokens x D x (d + 64) for
+     * cosine (chunked); the steps are memory-bound, which the 5-minute floor covers at these sizes.
+     */
+    @Override
+    public Resources resources(RunConfig c, Profile profile) {
+        boolean softmax = c.get("kind").equals("softmax");
+        double tokens = c.getInt("tokens"), dim = c.getInt("dim"), d = dim / c.getInt("heads"), every = c.getInt("every");
+        double bytes = (softmax ? 2 * 2 * tokens * dim * 4 : c.getInt("heads") * d * d * 8) + 3 * every * dim * 4;
+        double flops = 0;
+        for (double p = every; p <= tokens; p += every) flops += WINDOW * 4 * dim * (softmax ? p : d);
+        if (!softmax) flops += 4 * tokens * dim * (d + 64);
+        return Resources.estimate(Resources.JVM_MIB, bytes, flops + WARMUP_STEPS * 4 * dim * every);
     }
 
     /** tokens, model dim, heads, sampling interval. */
@@ -145,8 +178,8 @@ public final class DecodingExperiment implements Experiment {
     }
 
     @Override
-    public void report(Profile profile, Path dir, List<Map<String, String>> rows) throws Exception {
-        Plots.decoding(dir, rows);
+    public void report(Profile profile, Path results, Path into, List<Map<String, String>> rows) throws Exception {
+        Plots.decoding(into, rows);
     }
 
     @Override

@@ -4,6 +4,8 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
+import org.cottention.harness.results.Column;
 
 /**
  * One experiment of the reproduction. The runner asks it for its configurations, runs each in a JVM of its own
@@ -17,10 +19,28 @@ public interface Experiment {
     /** One line for listings. */
     String description();
 
-    /** The table's own columns (the standard and provenance columns are added by the runner). */
-    List<String> columns();
+    /**
+     * The table's own columns with their types and when each must be present (the standard, run and provenance
+     * columns are added by {@link Experiments#schema}); the results check holds every table to this.
+     */
+    List<Column> columns();
 
+    /**
+     * The configurations of a profile, in the order a single runner runs them; a configuration that needs
+     * another's output names it in {@link RunConfig#after}, and an earlier configuration.
+     */
     List<RunConfig> configs(Profile profile);
+
+    /** How many rows one configuration writes, where that is fixed by the profile (the results check counts them). */
+    default OptionalInt expectedRows(RunConfig config, Profile profile) {
+        return OptionalInt.of(1);
+    }
+
+    /**
+     * What one configuration needs: memory, time, GPUs (the Slurm executor requests it per task). An estimate
+     * from the profile's sizes, with its formula in {@link Resources}; not a measurement.
+     */
+    Resources resources(RunConfig config, Profile profile);
 
     /**
      * Runs one configuration in this JVM and returns its rows (column -> value). out: the results folder (files
@@ -28,8 +48,11 @@ public interface Experiment {
      */
     List<Map<String, Object>> run(RunConfig config, Profile profile, Path out, PrintStream log) throws Exception;
 
-    /** Plots (PNG) next to the table, from the merged rows; may be a no-op. */
-    default void report(Profile profile, Path dir, List<Map<String, String>> rows) throws Exception {}
+    /**
+     * Plots (PNG) from the merged rows, written into {@code into} (a staging folder the runner publishes from);
+     * {@code results} is the results folder, for files the configurations kept (learning curves). May be a no-op.
+     */
+    default void report(Profile profile, Path results, Path into, List<Map<String, String>> rows) throws Exception {}
 
     /**
      * Extra JVM flags for this experiment's child JVMs. The model experiments cap the Java heap: an uncapped heap
@@ -37,6 +60,11 @@ public interface Experiment {
      */
     default List<String> jvmArgs() {
         return List.of();
+    }
+
+    /** Whether a configuration too big for the machine is recorded as skipped instead of failing (the paper check). */
+    default boolean skipsWhatDoesNotFit() {
+        return false;
     }
 
     /** Whether the table has rows of both attentions (the results check requires them then). */

@@ -11,15 +11,30 @@ import java.util.Map;
 import java.util.Optional;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVRecord;
-import org.cottention.harness.results.CsvTable;
+import org.cottention.harness.results.Column;
+import org.cottention.harness.results.Provenance;
 
-/** The experiments of the reproduction, in the order they run, and their result files. */
+/** The experiments of the reproduction, in the order they run, their tables' schemas and their work folders. */
 public final class Experiments {
     private Experiments() {}
 
-    /** Columns every row of every table starts with; the experiment's own columns and provenance follow. */
-    public static final List<String> STANDARD_COLUMNS = List.of("experiment", "config", "model", "attention",
-            "implementation", "backend", "shape", "dtype", "seed", "profile", "status");
+    /** Columns every row of every table starts with: what identifies the row. */
+    static final List<Column> STANDARD = List.of(Column.text("experiment").always(), Column.text("config").always(),
+            Column.text("model").always(), Column.oneOf("attention", "cosine", "softmax").always(),
+            Column.text("implementation").always(), Column.oneOf("backend", "cpu", "cuda").always(),
+            Column.text("shape").always(), Column.text("dtype").always(), Column.integer("seed").always(),
+            Column.oneOf("profile", "smoke", "default", "paper").always(), Column.status("status"));
+
+    /**
+     * Columns after the experiment's own: how the row was run. executor: {@code local}, or {@code slurm:ARRAY_TASK}
+     * (the Slurm job that ran it, e.g. slurm:1234_5); jobs: how many configurations the local runner ran at once
+     * (1: alone; more: the timing and memory columns were measured on a shared machine and compare only with
+     * rows of the same jobs value); under Slurm the array's task limit, which bounds how many ran at once.
+     */
+    static final List<Column> RUN = List.of(Column.text("executor").always().varies(),
+            Column.integer("jobs").positive().always().varies());
+
+    public static final List<String> STANDARD_COLUMNS = Column.names(STANDARD);
 
     public static List<Experiment> all() {
         return List.of(new AttentionScalingExperiment(), new DecodingExperiment(), new BertExperiment(),
@@ -34,41 +49,27 @@ public final class Experiments {
         return all().stream().map(Experiment::name).toList();
     }
 
-    /** The full column list of an experiment's table (provenance columns are appended by CsvTable). */
-    public static List<String> columns(Experiment e) {
-        List<String> c = new ArrayList<>(STANDARD_COLUMNS);
-        for (String col : e.columns()) if (!c.contains(col)) c.add(col);
+    /** Every column of an experiment's table, in order: standard, its own, run, provenance (one place). */
+    public static List<Column> schema(Experiment e) {
+        List<Column> c = new ArrayList<>(STANDARD);
+        for (Column col : e.columns()) {
+            if (c.stream().noneMatch(x -> x.name().equals(col.name()))) c.add(col);
+        }
+        c.addAll(RUN);
+        c.addAll(Provenance.schema());
         return c;
     }
 
-    /** Where one configuration's rows live: out/.runs/experiment/key.csv. */
-    public static Path rowsFile(Path out, Experiment e, RunConfig c) {
-        return out.resolve(".runs").resolve(e.name()).resolve(c.key() + ".csv");
+    /** The column names of an experiment's table before the provenance columns (which CsvTable appends). */
+    public static List<String> columns(Experiment e) {
+        List<String> names = new ArrayList<>(Column.names(schema(e)));
+        names.removeAll(Column.names(Provenance.schema()));
+        return names;
     }
 
     /** Files an experiment's configurations share (checkpoints, curves): out/.runs/experiment/work. */
     public static Path workDir(Path out, Experiment e) {
         return out.resolve(".runs").resolve(e.name()).resolve("work");
-    }
-
-    public static Path logFile(Path out, Experiment e, RunConfig c) {
-        return out.resolve(".runs").resolve(e.name()).resolve(c.key() + ".log");
-    }
-
-    /** Writes one configuration's rows (atomically). */
-    public static void writeRows(Path file, Experiment e, RunConfig c, Profile profile, String backend,
-                                 List<Map<String, Object>> rows) throws IOException {
-        CsvTable t = new CsvTable(columns(e));
-        for (Map<String, Object> r : rows) {
-            Map<String, Object> full = new LinkedHashMap<>();
-            full.put("experiment", e.name());
-            full.put("config", c.key());
-            full.put("backend", backend);
-            full.put("profile", profile.label());
-            full.putAll(r);
-            t.add(full);
-        }
-        t.write(file);
     }
 
     /** Reads a CSV with a header into rows of column -> value. */
@@ -82,31 +83,8 @@ public final class Experiments {
         return out;
     }
 
-    /** The merged rows of every finished configuration, in configuration order; the CSV text too. */
-    public static List<Map<String, String>> mergedRows(Path out, Experiment e, Profile profile) throws IOException {
-        List<Map<String, String>> rows = new ArrayList<>();
-        for (RunConfig c : e.configs(profile)) {
-            Path f = rowsFile(out, e, c);
-            if (Files.isRegularFile(f)) rows.addAll(readCsv(f));
-        }
-        return rows;
-    }
-
-    /** Writes out/experiment.csv from the finished configurations' rows; returns them. */
-    public static List<Map<String, String>> merge(Path out, Experiment e, Profile profile) throws IOException {
-        List<Map<String, String>> rows = mergedRows(out, e, profile);
-        if (rows.isEmpty()) return rows;
-        List<String> header = new ArrayList<>(rows.get(0).keySet());
-        StringBuilder sb = new StringBuilder();
-        try (var printer = new org.apache.commons.csv.CSVPrinter(sb, CSVFormat.DEFAULT.builder()
-                .setHeader(header.toArray(String[]::new)).get())) {
-            for (Map<String, String> r : rows) {
-                List<String> values = new ArrayList<>();
-                for (String h : header) values.add(r.getOrDefault(h, ""));
-                printer.printRecord(values);
-            }
-        }
-        org.cottention.harness.io.AtomicFiles.writeString(out.resolve(e.name() + ".csv"), sb.toString());
-        return rows;
+    /** "experiment/key": how a configuration is named across experiments (RunConfig.after, messages). */
+    static String id(Experiment e, RunConfig c) {
+        return e.name() + "/" + c.key();
     }
 }

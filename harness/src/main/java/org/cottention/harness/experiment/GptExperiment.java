@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalInt;
 import org.cottention.api.Attention;
 import org.cottention.harness.attention.ReferenceRecipe;
 import org.cottention.harness.data.DataRoot;
@@ -17,6 +18,7 @@ import org.cottention.harness.data.text.Document;
 import org.cottention.harness.data.text.SplitSet;
 import org.cottention.harness.data.tokenize.Tokenizer;
 import org.cottention.harness.data.tokenize.Tokenizers;
+import org.cottention.harness.results.Column;
 import org.cottention.harness.train.Trainer;
 import org.cottention.models.GptJ;
 import org.cottention.models.LmBatch;
@@ -59,9 +61,51 @@ public final class GptExperiment implements Experiment {
     }
 
     @Override
-    public List<String> columns() {
-        return List.of("variant", "phase", "step", "parameters", "train_loss", "eval_loss", "perplexity",
-                "bits_per_byte", "tokens_per_s", "peak_rss_mib", "wall_s", "sigma_m_mean");
+    public List<Column> columns() {
+        java.util.function.Predicate<Map<String, String>> fin = r -> "final".equals(r.get("phase"));
+        return List.of(Column.oneOf("variant", "cosine", "softmax", "cosine-no-stabiliser").always(),
+                Column.oneOf("phase", "curve", "final").always(), Column.integer("step").positive().required(),
+                Column.integer("parameters").positive().required(), Column.number("train_loss").required(),
+                Column.number("eval_loss").requiredWhen(fin), Column.number("perplexity").positive().requiredWhen(fin),
+                Column.number("bits_per_byte").positive().requiredWhen(fin.and(r -> r.get("shape").endsWith(" byte"))),
+                Column.number("tokens_per_s").positive().requiredWhen(fin).varies(),
+                Column.number("peak_rss_mib").positive().requiredWhen(fin).varies(),
+                Column.number("wall_s").positive().requiredWhen(fin).varies(),
+                Column.number("sigma_m_mean").requiredWhen(fin.and(r -> "cosine".equals(r.get("attention")))));
+    }
+
+    /** One curve row per step and the final row. */
+    @Override
+    public OptionalInt expectedRows(RunConfig c, Profile profile) {
+        return OptionalInt.of(size(profile).steps() + 1);
+    }
+
+    /** The vocabulary of a tokenizer: byte level (256 bytes and 3 specials), or GPT-2's BPE. */
+    private static int vocabEstimate(Size z) {
+        return z.tokenizer().equals("byte") ? 259 : 50257;
+    }
+
+    /** About how many parameters a model of this size has: the layers, the input embedding and the output layer. */
+    static double parameters(Size z) {
+        return Resources.layerParameters(z.layers(), z.hidden(), z.intermediate()) + 2.0 * vocabEstimate(z) * z.hidden();
+    }
+
+    /**
+     * Parameters: {@link #parameters}. FLOPs per token: the layers and the output layer (V x E; the input
+     * embedding is a lookup). Softmax adds its s x s products, 12 x L x s x E per
+     * token. Working set: 16 bytes per parameter, (16 E + 2 I) floats per token and layer of activations, and the
+     * softmax probabilities (3 x H x s^2 floats per sequence and layer).
+     */
+    @Override
+    public Resources resources(RunConfig c, Profile profile) {
+        Size z = size(profile);
+        boolean softmax = c.get("variant").equals("softmax");
+        double layers = Resources.layerParameters(z.layers(), z.hidden(), z.intermediate());
+        double vocab = (double) vocabEstimate(z) * z.hidden(), tokens = (double) z.steps() * z.batch() * z.seq();
+        double flops = Resources.trainingFlops(layers + vocab, tokens) + (softmax ? 12.0 * z.layers() * z.seq() * z.hidden() * tokens : 0);
+        double activations = (double) z.batch() * z.seq() * z.layers() * (16.0 * z.hidden() + 2.0 * z.intermediate()) * 4
+                + (softmax ? 3.0 * z.batch() * z.heads() * z.seq() * z.seq() * z.layers() * 4 : 0);
+        return Resources.estimate(Resources.MODEL_RUN_MIB, 16 * parameters(z) + activations, flops);
     }
 
     @Override
@@ -135,7 +179,7 @@ public final class GptExperiment implements Experiment {
         fin.put("eval_loss", o.heldOutLoss());
         fin.put("perplexity", Math.exp(o.heldOutLoss()));
         if (z.tokenizer().equals("byte")) fin.put("bits_per_byte", o.heldOutLoss() / Math.log(2));
-        fin.put("tokens_per_s", o.medianTokensPerSecond());
+        fin.put("tokens_per_s", ModelRuns.tokensPerSecond(o));
         fin.put("peak_rss_mib", o.peakRssBytes() / (1024.0 * 1024));
         fin.put("wall_s", (System.nanoTime() - t0) / 1e9);
         fin.put("sigma_m_mean", ModelRuns.meanSigma(model));
@@ -146,7 +190,7 @@ public final class GptExperiment implements Experiment {
     }
 
     @Override
-    public void report(Profile profile, Path dir, List<Map<String, String>> rows) throws IOException {
+    public void report(Profile profile, Path results, Path into, List<Map<String, String>> rows) throws IOException {
         String shape = rows.isEmpty() ? "" : rows.get(0).get("model") + ", " + rows.get(0).get("shape");
         Plots.Figure f = Plots.figure("GPT-J causal LM: cross-entropy vs step")
                 .subtitle(shape + "; thin: training batches, dashed: held-out")
@@ -160,7 +204,7 @@ public final class GptExperiment implements Experiment {
             f.add(Plots.series(v, Plots.points(rows, r -> r.get("variant").equals(v)
                     && r.get("phase").equals("curve"), "step", "eval_loss")).group(v).dash(Plots.Dash.DASHED));
         }
-        f.write(dir.resolve("gpt_learning_curves.png"));
+        f.write(into.resolve("gpt_learning_curves.png"));
     }
 
     @Override

@@ -47,8 +47,23 @@ final class ModelRuns {
         return out;
     }
 
-    /** Mean of sigma(m) over every head of every layer, or NaN for a model without m. */
-    static double meanSigma(Model<?> model) {
+    /**
+     * Training throughput: the trainer's median tokens/s over this process's steps; when it timed too few (a run
+     * resumed near its end from a checkpoint), the median of the steps the learning curve recorded, before the
+     * interruption too; NaN when there is none.
+     */
+    static double tokensPerSecond(Trainer.Outcome o) {
+        if (Double.isFinite(o.medianTokensPerSecond())) return o.medianTokensPerSecond();
+        List<String> curve = o.curve();
+        int column = List.of(curve.get(0).split(",")).indexOf("tokens_per_s");
+        double[] speeds = curve.stream().skip(4).map(l -> l.split(",", -1)[column]).filter(v -> !v.isEmpty())
+                .mapToDouble(Double::parseDouble).sorted().toArray();
+        if (speeds.length == 0) return Double.NaN;
+        return speeds.length % 2 == 1 ? speeds[speeds.length / 2] : (speeds[speeds.length / 2 - 1] + speeds[speeds.length / 2]) / 2;
+    }
+
+    /** Mean of sigma(m) over every head of every layer, or null for a model without m (the cell stays empty). */
+    static Double meanSigma(Model<?> model) {
         double sum = 0;
         int n = 0;
         for (double[] m : stabilisers(model).values()) {
@@ -57,6 +72,6 @@ final class ModelRuns {
                 n++;
             }
         }
-        return n == 0 ? Double.NaN : sum / n;
+        return n == 0 ? null : sum / n;
     }
 }

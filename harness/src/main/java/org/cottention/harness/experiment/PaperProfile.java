@@ -4,38 +4,39 @@ import java.io.PrintStream;
 import java.util.Locale;
 
 /**
- * What the paper profile would need (paper-spec §7-§8): the models' training memory (float32 weights, gradients
- * and AdamW's two moments, 16 bytes per parameter, plus activations) and compute (6 x parameters x tokens),
- * against this machine's memory and a GEMM rate. Printed before it starts; a machine that cannot hold it is
- * refused unless --force.
+ * What the paper profile would need: each experiment's largest configuration by its own estimate ({@link
+ * Resources}, the same figures the Slurm executor requests), against this machine's memory. Printed before it
+ * starts; a machine that cannot hold it is refused unless --force. Attention-layer configurations that do not
+ * fit are recorded as skipped when they run, so they do not count against the machine.
  */
 final class PaperProfile {
     private PaperProfile() {}
 
-    /** name, parameters, tokens per step, steps, activation GiB per step (rough, per the reference batch). */
-    private record Run(String name, double params, double tokensPerStep, double steps, double activationGiB) {}
+    /** A run longer than this (a tenth of a year) does not count as fitting, whatever the memory. */
+    static final long MAX_MINUTES = 365L * 24 * 60 / 10;
 
-    private static final Run[] RUNS = {
-        new Run("BERT-base MLM pretraining (1M steps, batch 256 x 128)", 108.9e6, 256 * 128, 1e6, 40),
-        new Run("GPT-J 300M LM pretraining (1M steps, batch 128 x 1024)", 313.1e6, 128 * 1024, 1e6, 120),
-        new Run("GPT-J 1.2B LM pretraining (1M steps, batch 128 x 1024)", 1213.4e6, 128 * 1024, 1e6, 300),
-    };
-
-    /** Prints the estimates and returns whether this machine holds the largest one. */
+    /** Prints the estimates and returns whether this machine holds every experiment's largest configuration. */
     static boolean fits(PrintStream out) {
-        double availableGiB = Memory.availableMiB() / 1024;
-        double gflops = 100;  // a 2-core CPU's GEMM rate, order of magnitude (see results/bench/gemm.csv)
+        double availableMiB = Memory.availableMiB();
         boolean fits = true;
-        out.println("reproduce: the paper profile needs (estimates; the paper used 8 x A100 80GB):");
-        for (Run r : RUNS) {
-            double memGiB = r.params * 16 / Math.pow(1024, 3) + r.activationGiB;
-            double flops = 6 * r.params * r.tokensPerStep * r.steps;
-            double years = flops / (gflops * 1e9) / (365.25 * 24 * 3600);
-            out.printf(Locale.ROOT, "  %-58s memory ~%5.0f GiB, compute %.1e FLOP = ~%.0f years at %.0f GFLOP/s%n",
-                    r.name, memGiB, flops, years, gflops);
-            fits &= memGiB < availableGiB && years < 0.1;
+        out.println("reproduce: the paper profile needs, by the estimates (Resources; this build's CPU code, one process "
+                + "per configuration, float32; the paper used 8 x A100 80GB):");
+        for (Experiment e : Experiments.all()) {
+            Resources r = e.configs(Profile.PAPER).stream().map(c -> e.resources(c, Profile.PAPER)).reduce(Resources::max)
+                    .orElseThrow();
+            out.printf(Locale.ROOT, "  %-18s %3d configurations, the largest: memory ~%,.0f GiB, time ~%s%s%n", e.name(),
+                    e.configs(Profile.PAPER).size(), r.memoryMiB() / 1024.0, duration(r.minutes()),
+                    e.skipsWhatDoesNotFit() ? " (what does not fit is recorded as skipped)" : "");
+            if (!e.skipsWhatDoesNotFit()) fits &= r.memoryMiB() < availableMiB && r.minutes() < MAX_MINUTES;
         }
-        out.printf(Locale.ROOT, "  this machine: %.1f GiB available, no GPU in use%n", availableGiB);
+        out.printf(Locale.ROOT, "  this machine: %.1f GiB available, no GPU in use%n", availableMiB / 1024);
         return fits;
+    }
+
+    static String duration(long minutes) {
+        if (minutes < 120) return minutes + " minutes";
+        if (minutes < 48 * 60) return String.format(Locale.ROOT, "%.1f hours", minutes / 60.0);
+        if (minutes < 365L * 24 * 60) return String.format(Locale.ROOT, "%.0f days", minutes / (24 * 60.0));
+        return String.format(Locale.ROOT, "%.0f years", minutes / (365.25 * 24 * 60));
     }
 }

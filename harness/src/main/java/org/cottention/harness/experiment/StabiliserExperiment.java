@@ -8,8 +8,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.cottention.harness.results.Column;
 import org.cottention.harness.train.Checkpoint;
 import org.cottention.reference.StabilizerExponent;
 
@@ -36,14 +38,34 @@ public final class StabiliserExperiment implements Experiment {
     }
 
     @Override
-    public List<String> columns() {
-        return List.of("source_run", "step", "parameter", "layer", "head", "m", "sigma_m", "initial_sigma_m", "change");
+    public List<Column> columns() {
+        return List.of(Column.text("source_run").required(), Column.integer("step").positive().required(),
+                Column.text("parameter").required(), Column.integer("layer").required(), Column.integer("head").required(),
+                Column.number("m").required(), Column.number("sigma_m").required(),
+                Column.number("initial_sigma_m").required(), Column.number("change").required());
     }
 
+    /** It reads the final checkpoints of the cosine BERT pretraining and the cosine GPT-J run. */
     @Override
     public List<RunConfig> configs(Profile profile) {
-        return List.of(new RunConfig("bert-cosine", Map.of("model", "bert")),
-                new RunConfig("gpt-cosine", Map.of("model", "gpt")));
+        return List.of(new RunConfig("bert-cosine", Map.of("model", "bert")).after("bert/pretrain-cosine"),
+                new RunConfig("gpt-cosine", Map.of("model", "gpt")).after("gpt/lm-cosine"));
+    }
+
+    /** One row per head of every layer of the model. */
+    @Override
+    public OptionalInt expectedRows(RunConfig c, Profile profile) {
+        boolean bert = c.get("model").equals("bert");
+        return OptionalInt.of(bert ? BertExperiment.size(profile).layers() * BertExperiment.size(profile).heads()
+                : GptExperiment.size(profile).layers() * GptExperiment.size(profile).heads());
+    }
+
+    /** Reading a checkpoint: its parameters and two AdamW moments as doubles, 24 bytes per parameter; no FLOPs. */
+    @Override
+    public Resources resources(RunConfig c, Profile profile) {
+        double params = c.get("model").equals("bert") ? BertExperiment.parameters(BertExperiment.size(profile))
+                : GptExperiment.parameters(GptExperiment.size(profile));
+        return Resources.estimate(Resources.JVM_MIB, 24 * params, 0);
     }
 
     @Override
@@ -63,7 +85,8 @@ public final class StabiliserExperiment implements Experiment {
             if (!f[0].endsWith(".m")) continue;
             int offset = Integer.parseInt(f[1]);
             int heads = Integer.parseInt(f[2].replaceAll("[^0-9]", ""));
-            Matcher layer = LAYER.matcher(f[0]);
+            Matcher m0 = LAYER.matcher(f[0]);
+            String layer = m0.find() ? m0.group(1) : "";   // once per parameter: find() moves on at each call
             for (int h = 0; h < heads; h++) {
                 double m = ck.params()[offset + h], sigma = StabilizerExponent.sigmoid(m);
                 Map<String, Object> r = new LinkedHashMap<>();
@@ -77,7 +100,7 @@ public final class StabiliserExperiment implements Experiment {
                 r.put("source_run", checkpoints.getParent().getFileName().toString());
                 r.put("step", ck.state().step());
                 r.put("parameter", f[0]);
-                r.put("layer", layer.find() ? layer.group(1) : "");
+                r.put("layer", layer);
                 r.put("head", h);
                 r.put("m", m);
                 r.put("sigma_m", sigma);
@@ -91,7 +114,7 @@ public final class StabiliserExperiment implements Experiment {
     }
 
     @Override
-    public void report(Profile profile, Path dir, List<Map<String, String>> rows) throws IOException {
+    public void report(Profile profile, Path results, Path into, List<Map<String, String>> rows) throws IOException {
         double initial = StabilizerExponent.sigmoid(0.5);
         Plots.Figure f = Plots.figure("Learned sigma(m) per head after training")
                 .subtitle("every head of every layer of the cosine models")
@@ -101,7 +124,7 @@ public final class StabiliserExperiment implements Experiment {
             f.histogram("cosine " + model, rows.stream().filter(r -> r.get("model").equals(model))
                     .mapToDouble(r -> Double.parseDouble(r.get("sigma_m"))).toArray());
         }
-        f.write(dir.resolve("stabiliser_sigma_m.png"));
+        f.write(into.resolve("stabiliser_sigma_m.png"));
     }
 
     @Override

@@ -7,12 +7,15 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.cottention.harness.io.RepositoryRoot;
 
 /**
  * Where a figure came from: git commit (and whether the tree was dirty), time, CPU and GPU model, thread setting,
- * JDK and library versions. Every CSV row the suite writes carries these columns.
+ * JDK and library versions. Every CSV row the suite writes carries these columns. Git runs in the repository
+ * root ({@link RepositoryRoot}), so the commit is found whatever the working directory.
  */
 public final class Provenance {
     private Provenance() {}
@@ -39,12 +42,23 @@ public final class Provenance {
         return new LinkedHashMap<>(cached);
     }
 
-    /** OMP_NUM_THREADS (ND4J, OpenBLAS and the suite's kernels read it), or the processor count. */
+    /** The provenance columns' schema, for the results check: all of them describe the run, none its result. */
+    public static List<Column> schema() {
+        return List.of(Column.text("git_commit").always().varies(), Column.oneOf("git_dirty", "true", "false", "unknown")
+                        .always().varies(), Column.text("timestamp").always().varies(), Column.text("cpu").always().varies(),
+                Column.text("gpu").always().varies(), Column.integer("threads").positive().always().varies(),
+                Column.text("jdk").always().varies(), Column.text("nd4j").always().varies());
+    }
+
+    /**
+     * The threads this process runs with: the property cottention.threads, else OMP_NUM_THREADS (ND4J, OpenBLAS
+     * and the suite's kernels read them, in this order: KernelThreads.configuredThreads), else the processor
+     * count. The reproduction runner sets both in each child it starts, so a child reports its own share.
+     */
     public static String threads() {
-        String env = System.getenv("OMP_NUM_THREADS");
         String p = System.getProperty("cottention.threads");
-        if (p != null) return p;
-        return env != null ? env : Integer.toString(Runtime.getRuntime().availableProcessors());
+        if (p == null) p = System.getenv("OMP_NUM_THREADS");
+        return p != null && !p.isBlank() ? p.trim() : Integer.toString(Runtime.getRuntime().availableProcessors());
     }
 
     static String cpuModel() {
@@ -65,7 +79,7 @@ public final class Provenance {
             String[] cmd = new String[args.length + 1];
             cmd[0] = "git";
             System.arraycopy(args, 0, cmd, 1, args.length);
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(cmd).directory(RepositoryRoot.get().toFile()).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
             if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) return "unknown";
             return out;

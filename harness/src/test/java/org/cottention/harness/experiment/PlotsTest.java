@@ -30,7 +30,7 @@ class PlotsTest {
     static void drawEveryReport() throws Exception {
         PlotFixtures.bertCurves(dir);
         for (Map.Entry<String, List<Map<String, String>>> t : PlotFixtures.tables().entrySet()) {
-            Experiments.find(t.getKey()).orElseThrow().report(Profile.DEFAULT, dir, t.getValue());
+            Experiments.find(t.getKey()).orElseThrow().report(Profile.DEFAULT, dir, dir, t.getValue());
         }
     }
 

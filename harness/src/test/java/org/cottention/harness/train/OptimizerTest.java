@@ -17,7 +17,7 @@ class OptimizerTest {
         for (AdamW.DecayOn decayOn : AdamW.DecayOn.values()) {
             Parameters p = new Parameters(DataType.DOUBLE);
             Parameter w = p.add("w", Init.normal(1.0), true, 2, 2);
-            Parameter b = p.add("b", Init.normal(1.0), false, 2);
+            Parameter b = p.add("layer.m", Init.normal(1.0), false, 2);      // a stabiliser: not a weight
             p.allocate(9);
             AdamW.Config cfg = new AdamW.Config(0.9, 0.999, 1e-7, 0.1, decayOn);
             AdamW opt = new AdamW(p, cfg);
@@ -28,7 +28,8 @@ class OptimizerTest {
                 p.grads().assign(Nd.fromDoubles(grads[t - 1], DataType.DOUBLE, 6));
                 opt.step(lr);
                 for (int i = 0; i < 6; i++) {
-                    boolean decays = decayOn == AdamW.DecayOn.ALL || i < 4;      // w = entries 0-3
+                    // w = entries 0-3 (a weight), then the stabiliser m: decayed except by WEIGHTS and ALL_BUT_STABILISER
+                    boolean decays = decayOn == AdamW.DecayOn.ALL || i < 4;
                     if (decays) x[i] *= 1 - lr * 0.1;
                     double g = grads[t - 1][i];
                     m[i] = 0.9 * m[i] + 0.1 * g;
