@@ -30,8 +30,7 @@ public final class PlotsCommand {
     private static final String USAGE = """
             usage: ./cottention plots --dir DIR [--profile default] [--only EXPERIMENT,...]
               redraws DIR's figures (NAME.png and NAME.svg) from DIR/EXPERIMENT.csv without rerunning anything,
-              e.g. ./cottention plots --dir results/default. A figure that needs more than the table (the BERT
-              learning curves read DIR/.runs/bert/work/) is drawn only where those files are there.
+              e.g. ./cottention plots --dir results/default.
             """;
 
     public static int run(String[] argv, PrintStream out) throws IOException {
@@ -91,8 +90,8 @@ public final class PlotsCommand {
                     .filter(f -> !f.getValue().equals(before.get(f.getKey())))
                     .map(f -> f.getKey().getFileName().toString()).sorted().toList();
             if (drawn.isEmpty()) {
-                out.println("plots: " + e.name() + ": drew nothing (its figures need the run's files under "
-                        + dir.resolve(".runs") + ", not only the table); existing figures left as they are");
+                out.println("plots: " + e.name() + ": drew nothing (the table has none of the rows its figures draw); "
+                        + "existing figures left as they are");
             } else {
                 long png = drawn.stream().filter(f -> f.endsWith(".png")).count();
                 out.println("plots: " + e.name() + ": " + png + " figure" + (png == 1 ? "" : "s") + " (PNG + SVG): "

@@ -18,12 +18,12 @@ import org.cottention.harness.results.Provenance;
 public final class Experiments {
     private Experiments() {}
 
-    /** Columns every row of every table starts with: what identifies the row. */
+    /** Columns every row of every table starts with: what identifies the row (attention none: a baseline row). */
     static final List<Column> STANDARD = List.of(Column.text("experiment").always(), Column.text("config").always(),
-            Column.text("model").always(), Column.oneOf("attention", "cosine", "softmax").always(),
+            Column.text("model").always(), Column.oneOf("attention", "cosine", "softmax", "none").always(),
             Column.text("implementation").always(), Column.oneOf("backend", "cpu", "cuda").always(),
             Column.text("shape").always(), Column.text("dtype").always(), Column.integer("seed").always(),
-            Column.oneOf("profile", "smoke", "default", "paper").always(), Column.status("status"));
+            Column.oneOf("profile", "smoke", "default", "long", "paper").always(), Column.status("status"));
 
     /**
      * Columns after the experiment's own: how the row was run. executor: {@code local}, or {@code slurm:ARRAY_TASK}

@@ -26,7 +26,7 @@ public final class PlotFixtures {
         Map<String, List<Map<String, String>>> t = new LinkedHashMap<>();
         t.put("attention_scaling", scaling());
         t.put("decoding", decoding());
-        t.put("bert", List.of(row("bert", "phase", "pretrain", "attention", "cosine", "status", "ok")));
+        t.put("bert", bert());
         t.put("gpt", gpt());
         t.put("stabiliser", stabiliser());
         return t;
@@ -101,16 +101,33 @@ public final class PlotFixtures {
         return rows;
     }
 
-    /** BERT's pretraining curves where its report reads them: DIR/.runs/bert/work/RUN/curve.csv. */
-    public static void bertCurves(Path dir) throws IOException {
-        for (String run : new String[] {"pretrain-cosine", "pretrain-softmax"}) {
-            List<Map<String, String>> rows = new ArrayList<>();
-            for (int step = 1; step <= 60; step++) {
-                double loss = 7 + (run.contains("cosine") ? 0.1 : 0) + 3 * Math.exp(-step / 10.0);
-                rows.add(row(null, "step", step, "train_loss", loss + 0.7, "train_main_loss", loss, "eval_loss", step % 10 == 0 ? loss + 0.05 : ""));
+    /** BERT: the unigram row, pretraining curves of two seeds per attention, fine-tuning curves of both tasks. */
+    static List<Map<String, String>> bert() {
+        List<Map<String, String>> rows = new ArrayList<>();
+        rows.add(row("bert", "phase", "unigram", "arm", "unigram", "attention", "none", "task", "mlm", "status", "ok",
+                "model", BertExperiment.UNIGRAM, "eval_loss", 3.10, "eval_accuracy", 0.174));
+        rows.add(row("bert", "phase", "unigram", "arm", "unigram", "attention", "none", "task", "mlm", "status", "ok",
+                "model", BertExperiment.CONTEXT_FREE, "eval_loss", 2.9, "eval_accuracy", 0.23));
+        for (String kind : new String[] {"cosine", "softmax"}) {
+            for (int p = 1; p <= 2; p++) {
+                for (int step = 150; step <= 1500; step += 150) {
+                    double loss = 1.9 + (kind.equals("cosine") ? 0.05 : 0) + 0.02 * p + 1.2 * Math.exp(-step / 300.0);
+                    rows.add(row("bert", "phase", "pretrain-curve", "arm", "fair", "attention", kind, "task", "mlm",
+                            "status", "ok", "pretrain_seed", p, "step", step, "train_loss", loss - 0.02, "eval_loss", loss,
+                            "eval_accuracy", 0.5));
+                }
+                for (String task : new String[] {"imdb", "acceptability"}) {
+                    for (int f = 1; f <= 2; f++) {
+                        for (int step = 50; step <= 400; step += 50) {
+                            rows.add(row("bert", "phase", "finetune-curve", "arm", "fair", "attention", kind, "task", task,
+                                    "status", "ok", "pretrain_seed", p, "finetune_seed", f, "step", step,
+                                    "eval_loss", 0.6, "eval_accuracy", 0.6 + 0.1 * (1 - Math.exp(-step / 100.0)) + 0.01 * f));
+                        }
+                    }
+                }
             }
-            write(dir.resolve(".runs/bert/work").resolve(run).resolve("curve.csv"), rows);
         }
+        return rows;
     }
 
     /** Writes rows as a CSV table with the union of their columns. */

@@ -28,7 +28,6 @@ class PlotsTest {
 
     @BeforeAll
     static void drawEveryReport() throws Exception {
-        PlotFixtures.bertCurves(dir);
         for (Map.Entry<String, List<Map<String, String>>> t : PlotFixtures.tables().entrySet()) {
             Experiments.find(t.getKey()).orElseThrow().report(Profile.DEFAULT, dir, dir, t.getValue());
         }
@@ -80,7 +79,14 @@ class PlotsTest {
             assertEquals(1, gpt.stream().filter(v::equals).count(), v + " once in the legend: " + gpt);
         }
         List<String> bert = figure("bert_pretraining_curves");
-        assertTrue(bert.containsAll(List.of("pretrain-cosine", "pretrain-softmax", "step")), bert.toString());
+        assertTrue(bert.containsAll(List.of("BERT pretraining: held-out masked-LM loss", "cosine", "softmax",
+                "unigram (byte frequencies)", "context-free (unigram + masking rule)", "step")), bert.toString());
+        for (String task : List.of("imdb", "acceptability")) {
+            List<String> ft = figure("bert_finetuning_" + task);
+            assertTrue(ft.containsAll(List.of("BERT fine-tuning on " + task + ": accuracy", "cosine", "softmax")),
+                    ft.toString());
+            assertEquals(1, ft.stream().filter("cosine"::equals).count(), "one legend entry per attention: " + ft);
+        }
     }
 
     @Test

@@ -91,7 +91,7 @@ public final class MlmBatches extends Batches<MlmBatch> {
                 mask[i][j] = 1f;
                 if (j <= firstSep[i]) types[i][j] = 0;
                 ids[i][j] = seq[j];
-                if (!tok.isSpecial(seq[j])) maskPosition(ids[i], labels[i], j, rng, tok.mask, this::randomNonSpecial);
+                if (!tok.isSpecial(seq[j])) maskPosition(ids[i], labels[i], j, rng, SELECT, tok.mask, this::randomNonSpecial);
             }
         }
         return new MlmBatch(ids, types, mask, labels, nspLabels);
@@ -99,13 +99,13 @@ public final class MlmBatches extends Batches<MlmBatch> {
 
     /**
      * BERT's masking rule at position j of one sequence (paper-spec §8.1), for a token the caller has found not
-     * special: with probability SELECT it becomes a target (labels[j] = its id) and is replaced by [MASK] (TO_MASK),
-     * a random token (TO_RANDOM) or kept. The random draws come in this order on every path. Returns whether the
-     * position became a target. Every MLM batch builder masks through here.
+     * special: with probability select (BERT: {@link #SELECT}) it becomes a target (labels[j] = its id) and is
+     * replaced by [MASK] (TO_MASK), a random token (TO_RANDOM) or kept. The random draws come in this order on every
+     * path. Returns whether the position became a target. Every MLM batch builder masks through here.
      */
-    public static boolean maskPosition(int[] ids, int[] labels, int j, SplittableRandom rng, int maskId,
+    public static boolean maskPosition(int[] ids, int[] labels, int j, SplittableRandom rng, double select, int maskId,
                                        ToIntFunction<SplittableRandom> randomToken) {
-        if (rng.nextDouble() >= SELECT) return false;
+        if (rng.nextDouble() >= select) return false;
         labels[j] = ids[j];
         double r = rng.nextDouble();
         if (r < TO_MASK) ids[j] = maskId;

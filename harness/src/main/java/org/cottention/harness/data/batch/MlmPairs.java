@@ -71,7 +71,7 @@ public final class MlmPairs implements BatchSource<MlmBatch> {
             }
             for (int j = t; j < length; j++) ids[i][j] = ByteText.PAD;
             for (int j = 0; j < t; j++) {
-                if (ids[i][j] < 256 && MlmBatches.maskPosition(ids[i], labels[i], j, rng, ByteText.MASK, r -> r.nextInt(256))) {
+                if (ids[i][j] < 256 && MlmBatches.maskPosition(ids[i], labels[i], j, rng, MlmBatches.SELECT, ByteText.MASK, r -> r.nextInt(256))) {
                     labelled++;
                 }
             }
