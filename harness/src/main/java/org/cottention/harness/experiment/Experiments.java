@@ -23,7 +23,7 @@ public final class Experiments {
             Column.text("model").always(), Column.oneOf("attention", "cosine", "softmax").always(),
             Column.text("implementation").always(), Column.oneOf("backend", "cpu", "cuda").always(),
             Column.text("shape").always(), Column.text("dtype").always(), Column.integer("seed").always(),
-            Column.oneOf("profile", "smoke", "default", "paper").always(), Column.status("status"));
+            Column.oneOf("profile", "smoke", "default", "long", "paper").always(), Column.status("status"));
 
     /**
      * Columns after the experiment's own: how the row was run. executor: {@code local}, or {@code slurm:ARRAY_TASK}
@@ -38,7 +38,7 @@ public final class Experiments {
 
     public static List<Experiment> all() {
         return List.of(new AttentionScalingExperiment(), new DecodingExperiment(), new BertExperiment(),
-                new GptExperiment(), new StabiliserExperiment());
+                new GptExperiment(), new StabilityExperiment(), new StabiliserExperiment());
     }
 
     public static Optional<Experiment> find(String name) {

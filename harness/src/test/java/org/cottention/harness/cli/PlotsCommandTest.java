@@ -38,7 +38,7 @@ class PlotsCommandTest {
         String o = out.toString();
         assertTrue(o.contains("attention_scaling: 18 figures (PNG + SVG)"), o);
         assertTrue(o.contains("bert: drew nothing"), "BERT's curves are not in the table: " + o);
-        for (String f : List.of("decoding_memory_vs_position", "gpt_learning_curves", "stabiliser_sigma_m")) {
+        for (String f : List.of("decoding_memory_vs_position", "gpt_gap_vs_size", "stabiliser_sigma_m")) {
             assertTrue(Files.size(dir.resolve(f + ".png")) > 0 && Files.size(dir.resolve(f + ".svg")) > 0, f);
         }
         assertTrue(Files.notExists(dir.resolve("README.md")), "the README is left alone");

@@ -73,12 +73,18 @@ class PlotsTest {
     }
 
     @Test
-    void learningCurvesListEachVariantOnce() throws Exception {
-        List<String> gpt = figure("gpt_learning_curves");
-        assertTrue(gpt.contains("GPT-J causal LM: cross-entropy vs step"), gpt.toString());
-        for (String v : List.of("softmax", "cosine", "cosine-no-stabiliser")) {
+    void learningCurvesListEachRunOnce() throws Exception {
+        List<String> gpt = figure("gpt_curves_M");
+        assertTrue(gpt.contains("GPT-J M: held-out bits per byte vs step"), gpt.toString());
+        for (String v : List.of("cosine seed 1", "cosine seed 2", "softmax seed 1", "softmax seed 2")) {
             assertEquals(1, gpt.stream().filter(v::equals).count(), v + " once in the legend: " + gpt);
         }
+        assertTrue(figure("gpt_curves_XS").contains("cosine seed 1"), "a swept rung's curve is its best sweep run");
+        assertTrue(figure("gpt_gap_vs_size").containsAll(List.of("cosine - softmax", "gap (bits/byte)", "non-embedding parameters")));
+        assertTrue(figure("gpt_lr_sweep").containsAll(List.of("XS cosine", "XS softmax", "learning rate")));
+        assertTrue(figure("gpt_sigma_m").containsAll(List.of("weight decay on m (reference)", "no weight decay on m")));
+        List<String> stability = figure("stability_curves");
+        assertTrue(stability.containsAll(List.of("s256 lr x1 with", "s1024 lr x1 without")), stability.toString());
         List<String> bert = figure("bert_pretraining_curves");
         assertTrue(bert.containsAll(List.of("pretrain-cosine", "pretrain-softmax", "step")), bert.toString());
     }
