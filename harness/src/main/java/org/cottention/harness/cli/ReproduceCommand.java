@@ -80,7 +80,7 @@ public final class ReproduceCommand {
                 : RepositoryRoot.get().resolve("results").resolve(profile.label());
         int jobs = a.positiveInt("jobs", Reproduction.DEFAULT_JOBS);
         Reproduction.Settings settings = new Reproduction.Settings(profile, selected, backend, dir, jobs,
-                Reproduction.machineThreads());
+                Reproduction.machineThreads(), commandLine(argv));
         boolean slurm = a.oneOf("executor", "local", "local", "slurm").equals("slurm");
         if (!a.has("report-only")) Reproduction.requireDependencies(settings);
         for (String flag : List.of("slurm-partition", "slurm-time", "slurm-mem", "slurm-gpus", "slurm-cpus", "slurm-extra",
@@ -144,5 +144,14 @@ public final class ReproduceCommand {
         }
         // In the suite's order, whatever the order given: dependencies (RunConfig.after) point to earlier ones.
         return Experiments.all().stream().filter(e -> out.stream().anyMatch(x -> x.name().equals(e.name()))).toList();
+    }
+
+    /** The command as typed: ./reproduce.sh and its arguments, each quoted for a POSIX shell where it needs it. */
+    static String commandLine(String[] argv) {
+        StringBuilder sb = new StringBuilder("./reproduce.sh");
+        for (String a : argv) {
+            sb.append(' ').append(a.matches("[A-Za-z0-9_./:=,@%+-]+") ? a : "'" + a.replace("'", "'\\''") + "'");
+        }
+        return sb.toString();
     }
 }

@@ -46,7 +46,9 @@ public final class Reproduction {
     public static final int DEFAULT_JOBS = 1;
 
     /** What to run and where. threads: this machine's setting, split between the jobs. */
-    public record Settings(Profile profile, List<Experiment> experiments, String backend, Path dir, int jobs, int threads) {
+    /** command: the command line as the user typed it, for the report's header. */
+    public record Settings(Profile profile, List<Experiment> experiments, String backend, Path dir, int jobs, int threads,
+                           String command) {
         /** Threads of each child: floor(threads / jobs), at least 1. */
         public int childThreads() {
             return Math.max(1, threads / jobs);
@@ -238,7 +240,7 @@ public final class Reproduction {
                     Files.copy(published, staging.resolve(published.getFileName()));   // for the README; unchanged
                 }
             }
-            ReportWriter.write(staging, s.profile());
+            ReportWriter.write(staging, s.profile(), s.command());
             try (Stream<Path> files = Files.list(staging)) {
                 List<Path> all = files.filter(Files::isRegularFile).sorted().toList();
                 plots = (int) all.stream().filter(p -> p.toString().endsWith(".png")).count();
