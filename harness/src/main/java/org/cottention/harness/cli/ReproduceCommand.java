@@ -60,10 +60,6 @@ public final class ReproduceCommand {
             out.print(USAGE);
             return 0;
         }
-        if (a.has("list")) {
-            for (Experiment e : Experiments.all()) out.printf("  %-20s %s%n", e.name(), e.description());
-            return 0;
-        }
         Profile profile;
         try {
             profile = Profile.parse(a.get("profile", "default"));
@@ -82,23 +78,29 @@ public final class ReproduceCommand {
         Reproduction.Settings settings = new Reproduction.Settings(profile, selected, backend, dir, jobs,
                 Reproduction.machineThreads(), commandLine(argv));
         boolean slurm = a.oneOf("executor", "local", "local", "slurm").equals("slurm");
-        if (!a.has("report-only")) Reproduction.requireDependencies(settings);
         for (String flag : List.of("slurm-partition", "slurm-time", "slurm-mem", "slurm-gpus", "slurm-cpus", "slurm-extra",
                 "slurm-limit", "dry-run", "slurm-wait")) {
             if (a.has(flag) && !slurm) throw new CliException("reproduce: --" + flag + " needs --executor slurm");
         }
+        if (slurm && (a.has("jobs") || a.has("report-only"))) {
+            throw new CliException("reproduce: --executor slurm: " + (a.has("jobs") ? "--jobs is local; use --slurm-limit"
+                    : "--report-only runs here; drop --executor slurm"));
+        }
+        SlurmExecutor.Options slurmOptions = slurm ? slurmOptions(a) : null;
+        if (a.has("report-only") && (a.has("jobs") || a.has("force"))) {
+            throw new CliException("reproduce: --report-only runs nothing; drop --jobs and --force");
+        }
+        // Every value is checked by now: --list (what ./reproduce.sh runs before downloading anything) stops here.
+        if (a.has("list")) {
+            for (Experiment e : Experiments.all()) out.printf("  %-20s %s%n", e.name(), e.description());
+            return 0;
+        }
+        if (!a.has("report-only")) Reproduction.requireDependencies(settings);
         if (slurm) {
-            if (a.has("jobs") || a.has("report-only")) {
-                throw new CliException("reproduce: --executor slurm: " + (a.has("jobs") ? "--jobs is local; use --slurm-limit"
-                        : "--report-only runs here; drop --executor slurm"));
-            }
             if (profile == Profile.PAPER) Reproduction.paperProfileFits(out);   // the estimates, for the record
-            return SlurmExecutor.run(settings, slurmOptions(a), out);
+            return SlurmExecutor.run(settings, slurmOptions, out);
         }
-        if (a.has("report-only")) {
-            if (a.has("jobs") || a.has("force")) throw new CliException("reproduce: --report-only runs nothing; drop --jobs and --force");
-            return Reproduction.report(settings, true, out);
-        }
+        if (a.has("report-only")) return Reproduction.report(settings, true, out);
         if (profile == Profile.PAPER && !Reproduction.paperProfileFits(out) && !a.has("force")) {
             throw new CliException("reproduce: the paper profile does not fit this machine (estimates above); "
                     + "run it on a GPU cluster (--executor slurm, docs/slurm.md), or add --force to start anyway");

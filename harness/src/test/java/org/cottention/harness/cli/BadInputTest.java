@@ -291,6 +291,11 @@ class BadInputTest {
         add("reproduce unknown experiment", "reproduce|nope|experiments:", "reproduce", "--only", "nope", "--out", out.toString());
         add("reproduce on CUDA", "--backend cuda", "reproduce", "--backend", "cuda", "--out", out.toString());
         add("reproduce mistyped flag", "--profle|known flags", "reproduce", "--profle", "smoke");
+        // --list is the dry parse ./reproduce.sh runs before it downloads data: it checks every value too.
+        add("reproduce --list unknown profile", "reproduce|fast", "reproduce", "--list", "--profile", "fast");
+        add("reproduce --list unknown experiment", "reproduce|nope", "reproduce", "--list", "--only", "nope");
+        add("reproduce --list bad slurm time", "--slurm-time", "reproduce", "--list", "--executor", "slurm",
+                "--slurm-time", "soon");
 
         // the command itself
         add("unknown command", "tarin|did you mean train?", "tarin");
