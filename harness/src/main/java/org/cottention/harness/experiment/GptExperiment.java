@@ -37,7 +37,7 @@ import org.cottention.models.ModelConfig;
  * same baseline init, data order, seeds and optimiser), each at its own best learning rate, over a ladder of sizes
  * trained at one tokens-per-parameter budget, with paired seeds.
  * <ul>
- * <li><b>sweep</b>: on the smaller rungs, every learning rate of the profile (at least 4, spanning 30x) for each
+ * <li><b>sweep</b>: on the smaller rungs, every learning rate of the profile (at least 4, spanning 30x or more) for each
  * attention, seed 1; the best per (rung, attention) is the lowest final loss on the validation set (a diverged run
  * never wins). The runs at 3e-3 are the shared-learning-rate comparison.</li>
  * <li><b>ladder</b>: every rung, both attentions, seeds 1..n, each attention at its best learning rate. A swept rung
@@ -110,10 +110,10 @@ public final class GptExperiment implements Experiment {
             case SMOKE -> new Plan(List.of(new Rung("XS", 1, 64, 2, 1), new Rung("S", 2, 64, 2, 1),
                     new Rung("M", 1, 128, 2, 1)), 64, 0.03, List.of(3e-3, 3e-2), List.of("XS"), 2, 4, 2, 1);
             case DEFAULT -> new Plan(List.of(new Rung("S", 2, 64, 4, 2), new Rung("M", 2, 128, 8, 2),
-                    new Rung("L", 4, 128, 16, 2)), 256, 3, List.of(1e-3, 3e-3, 1e-2, 3e-2), List.of("S", "M"), 8, 288,
+                    new Rung("L", 4, 128, 16, 2)), 256, 3, List.of(1e-3, 3e-3, 1e-2, 3e-2, 1e-1), List.of("S", "M"), 8, 288,
                     64, 2);
             case LONG -> new Plan(List.of(new Rung("S", 2, 64, 4, 3), new Rung("M", 2, 128, 8, 3),
-                    new Rung("L", 4, 128, 16, 3), new Rung("XL", 4, 192, 16, 2)), 256, 3, List.of(1e-3, 3e-3, 1e-2, 3e-2),
+                    new Rung("L", 4, 128, 16, 3), new Rung("XL", 4, 192, 16, 2)), 256, 3, List.of(1e-3, 3e-3, 1e-2, 3e-2, 1e-1),
                     List.of("S", "M"), 8, 288, 64, 2);
             case PAPER -> new Plan(List.of(new Rung("300M", 20, 1024, 128, 1)), 1024, 20, List.of(1e-4), List.of(),
                     20, 4096, 512, 1);
