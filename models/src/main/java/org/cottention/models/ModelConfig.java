@@ -15,7 +15,8 @@ import org.nd4j.linalg.api.buffer.DataType;
  * @param hidden           E
  * @param layers           L
  * @param heads            H (E must be a multiple of H; head dim d = E / H)
- * @param intermediate     the MLP's inner width
+ * @param intermediate     the MLP's inner width; 0 for GPT-J blocks without an MLP (attention only, as the
+ *                         two-layer models of Zoology's associative-recall figures)
  * @param maxPositions     BERT: rows of the learned position table (the longest sequence); GPT-J: the longest sequence
  * @param typeVocabSize    BERT token types (2); unused by GPT-J
  * @param rotaryDim        GPT-J: rotated dims of every head (even, <= d); unused by BERT
@@ -53,8 +54,9 @@ public record ModelConfig(Family family, int vocabSize, int hidden, int layers, 
     }
 
     public ModelConfig {
-        require(vocabSize > 0 && hidden > 0 && layers > 0 && heads > 0 && intermediate > 0 && maxPositions > 0,
-                "sizes must be positive");
+        require(vocabSize > 0 && hidden > 0 && layers > 0 && heads > 0 && maxPositions > 0, "sizes must be positive");
+        require(intermediate > 0 || family == Family.GPTJ && intermediate == 0,
+                "intermediate must be positive (0, no MLP, only for GPT-J), got " + intermediate);
         require(hidden % heads == 0, "hidden " + hidden + " must be a multiple of heads " + heads);
         if (family == Family.GPTJ) {
             int d = hidden / heads;

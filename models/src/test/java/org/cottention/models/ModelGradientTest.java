@@ -104,6 +104,20 @@ class ModelGradientTest {
                 model.parameters().list().size());
     }
 
+    /** GPT-J blocks without an MLP (intermediate 0: attention only, the recall experiment's models). */
+    @ParameterizedTest
+    @EnumSource(AttentionKind.class)
+    void gptjWithoutMlp(AttentionKind kind) {
+        ModelConfig c = ModelConfig.gptj(VOCAB, HIDDEN, LAYERS, HEADS, 0, 2, 10).withInitRange(INIT)
+                .withDataType(DataType.DOUBLE);
+        GptJ model = new GptJ(c, attention(kind, true), 7);
+        assertTrue(model.parameters().list().stream().noneMatch(p -> p.name().contains(".mlp.")), "no MLP parameters");
+        LmBatch batch = lmBatch();
+        GradientCheck.inWorkspace(() -> model.trainStep(batch, 1.0, Pass.evaluation()).value());
+        assertAllPass(GradientCheck.run(model.parameters(), () -> model.evaluate(batch).value(), SAMPLES, 5),
+                model.parameters().list().size());
+    }
+
     /**
      * With dropout on (hidden 0.1, attention probabilities 0.1), a fixed pass seed makes the loss deterministic, so
      * the dropout paths are checked too. Softmax: the only attention with probability dropout.

@@ -30,6 +30,7 @@ public final class PlotFixtures {
         t.put("gpt", gpt());
         t.put("stability", stability());
         t.put("stabiliser", stabiliser());
+        t.put("recall", recall());
         return t;
     }
 
@@ -149,6 +150,34 @@ public final class PlotFixtures {
             for (int i = 0; i < sigma[m].length; i++) {
                 rows.add(row("stabiliser", "model", models[m], "attention", "cosine", "status", "ok", "layer", i / 2,
                         "head", i % 2, "sigma_m", sigma[m][i], "initial_sigma_m", 0.622459));
+            }
+        }
+        return rows;
+    }
+
+    /**
+     * The recall sweep (seed 1 at three rates) and a second seed at the best rate, per attention and width, with the
+     * accuracies of the probes in docs/recall.md: softmax ~1.0 at every N, cosine falling at N = 16.
+     */
+    static List<Map<String, String>> recall() {
+        List<Map<String, String>> rows = new ArrayList<>();
+        int[] pairs = {2, 4, 8, 16};
+        for (int width : new int[] {64, 128}) {
+            for (String kind : new String[] {"cosine", "softmax"}) {
+                double[] good = kind.equals("softmax") ? new double[] {1, 1, 1, 1}
+                        : width == 64 ? new double[] {0.91, 0.98, 0.91, 0.63} : new double[] {0.9, 0.99, 0.95, 0.73};
+                for (String lr : new String[] {"5e-4", "1e-3", "2e-3", "seed2"}) {
+                    for (int i = 0; i < pairs.length; i++) {
+                        boolean best = lr.equals("1e-3") || lr.equals("seed2");
+                        double acc = best ? good[i] - (lr.equals("seed2") ? 0.05 * i / 3 : 0) : 0.9 / pairs[i];
+                        rows.add(row("recall", "attention", kind, "status", "ok", "role", lr.equals("seed2") ? "replicate"
+                                : "sweep", "seed", lr.equals("seed2") ? 2 : 1, "lr", lr.equals("seed2") ? "1e-3" : lr,
+                                "width", width, "heads", width / 64, "head_dim", 64, "layers", 2, "seq_len", 64, "vocab", 128,
+                                "pairs", pairs[i], "steps", 1000, "batch", 32, "valid_accuracy", acc, "test_accuracy", acc,
+                                "state_bytes", kind.equals("cosine") ? 2 * (width / 64) * 64 * 64 * 4 : 2 * 2 * 64 * width * 4,
+                                "step_cpu_ms", width == 64 ? 33.0 : 66.0, "train_cpu_s", width == 64 ? 33.0 : 66.0));
+                    }
+                }
             }
         }
         return rows;

@@ -90,6 +90,19 @@ class PlotsTest {
     }
 
     @Test
+    void recallFiguresPerWidthAndAgainstStateBytes() throws Exception {
+        for (String width : List.of("64", "128")) {
+            List<String> text = figure("recall_pairs_E" + width);
+            assertTrue(text.containsAll(List.of("MQAR accuracy vs key-value pairs, E = " + width, "softmax", "cosine",
+                    "key-value pairs N", "test accuracy", "2", "4", "8", "16")), text.toString());
+            assertEquals(1, text.stream().filter("cosine"::equals).count(), "seeds stay out of the legend: " + text);
+        }
+        List<String> state = figure("recall_state");
+        assertTrue(state.containsAll(List.of("MQAR accuracy vs state bytes", "state bytes per sequence", "32k", "64k",
+                "128k")), state.toString());
+    }
+
+    @Test
     void histogramHasIntegerCountsAFittedRangeAndTheInitialValue() throws Exception {
         List<String> text = figure("stabiliser_sigma_m");
         assertTrue(text.containsAll(List.of("Learned sigma(m) per head after training", "cosine bert", "cosine gptj",

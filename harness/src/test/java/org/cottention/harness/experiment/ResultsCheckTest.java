@@ -104,6 +104,15 @@ class ResultsCheckTest {
     }
 
     @Test
+    void ourClaimsDoNotStandInForThePapers() throws IOException {
+        String claims = Files.readString(dir.resolve("claims.csv"));
+        Files.writeString(dir.resolve("claims.csv"), claims.replace("\n1,s,p,o,v\n", "\nR1a,s,p,o,v\n"));
+        assertOneProblem(ResultsCheck.check(dir), "no row for the paper's claim 1");
+        Files.writeString(dir.resolve("claims.csv"), claims.replace("\n1,s,p,o,v\n", "\n1b,s,p,o,v\n"));
+        assertEquals(List.of(), ResultsCheck.check(dir));
+    }
+
+    @Test
     void provenanceSchemaNamesTheProvenanceColumns() {
         assertEquals(List.copyOf(Provenance.columns().keySet()), Column.names(Provenance.schema()));
     }
