@@ -14,7 +14,6 @@ import picocli.CommandLine;
 import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
-import picocli.CommandLine.Model.PositionalParamSpec;
 import picocli.CommandLine.MissingParameterException;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.OverwrittenOptionException;
@@ -29,14 +28,6 @@ import picocli.CommandLine.UnmatchedArgumentException;
  * "did you mean --xyz?" for a mistyped flag, and the error contract: a bad input (a picocli parse error or a
  * {@link CliException}) is ONE line on stderr, {@code cottention <command>: <what>}, and exit code 2; any other
  * exception is a bug: its stack trace and exit code 1.
- *
- * <p>Porting a command that still parses with {@link Args} (reproduce, experiment-run, check-results): turn its
- * class into {@code @Command(name = "reproduce", description = "...") final class ReproduceCommand implements
- * Callable<Integer>} with a constructor taking the {@code PrintStream out}, one {@code @Option} field per flag
- * (same names and defaults; an enum with lower-case constants for a one-of value), and a {@code call()} that first
- * checks the values that picocli cannot (ranges, combinations; throw {@link CliException}) and then works. In
- * {@code Main.commands} replace its {@code unported(...)} line by {@code new ReproduceCommand(out)}. Nothing else:
- * help, exit codes and errors come from here. {@code BadInputTest} holds the table of bad inputs to extend.
  */
 public final class Cli {
     private Cli() {}
@@ -83,11 +74,10 @@ public final class Cli {
     /** Adds -h/--help and the exit-code section to a command and its subcommands. */
     private static void configureTree(CommandLine cl) {
         CommandSpec spec = cl.getCommandSpec();
-        boolean passThrough = spec.userObject() instanceof Unported;
-        if (!passThrough && spec.findOption("--help") == null) {
+        if (spec.findOption("--help") == null) {
             spec.addMixin("help", CommandSpec.forAnnotatedObject(new HelpOption()));
         }
-        if (!passThrough && spec.usageMessage().exitCodeList().isEmpty()) {
+        if (spec.usageMessage().exitCodeList().isEmpty()) {
             spec.usageMessage().exitCodeListHeading("%nExit codes:%n").exitCodeList(EXIT_CODES);
         }
         spec.usageMessage().sortOptions(false).synopsisHeading("usage: ").descriptionHeading("%n")
@@ -103,41 +93,6 @@ public final class Cli {
         cl.getOut().flush();
         cl.getErr().flush();
         return code;
-    }
-
-    /** A command still parsed by {@link Args}: its arguments go to it untouched, and it prints its own help. */
-    public static final class Unported implements Callable<Integer> {
-        /** What such a command runs: its arguments after its name; returns the exit code. */
-        @FunctionalInterface
-        public interface Body {
-            int run(String[] args, PrintStream out) throws Exception;
-        }
-
-        private final Body body;
-        private final PrintStream out;
-        private final CommandSpec spec;
-
-        /** A command named {@code name} whose every argument, flags included, is passed to {@code body}. */
-        public Unported(String name, String summary, Body body, PrintStream out) {
-            this.body = body;
-            this.out = out;
-            spec = CommandSpec.wrapWithoutInspection(this);
-            spec.name(name);
-            spec.usageMessage().description(summary);
-            spec.addPositional(PositionalParamSpec.builder().arity("0..*").paramLabel("ARGS").type(List.class)
-                    .auxiliaryTypes(String.class).description("see ./cottention " + name + " --help").build());
-            spec.parser().unmatchedOptionsArePositionalParams(true);
-        }
-
-        public CommandSpec spec() {
-            return spec;
-        }
-
-        @Override
-        public Integer call() throws Exception {
-            List<String> args = spec.positionalParameters().get(0).getValue();
-            return body.run(args == null ? new String[0] : args.toArray(String[]::new), out);
-        }
     }
 
     private static int badInput(ParameterException ex, String[] args) {
@@ -254,7 +209,6 @@ public final class Cli {
     private static void rejectRepeats(ParseResult parsed) {
         for (ParseResult p = parsed; p != null; p = p.subcommand()) {
             CommandSpec spec = p.commandSpec();
-            if (spec.userObject() instanceof Unported) continue;
             for (OptionSpec o : spec.options()) {
                 if (o.isMultiValue() || o.usageHelp() || o.versionHelp()) continue;
                 if (p.matchedOption(o.longestName()) == null) continue;

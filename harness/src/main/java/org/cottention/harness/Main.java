@@ -46,14 +46,10 @@ public final class Main implements Callable<Integer> {
         CommandLine cl = new CommandLine(new Main());
         cl.addSubcommand("attention", new AttentionCommand(out));
         cl.addSubcommand("bench", new BenchCommand(out));
-        unported(cl, "reproduce", "the experiments (what ./reproduce.sh runs): tables, plots, README",
-                ReproduceCommand::run, out);
-        unported(cl, "experiment-run", "one configuration of one experiment (the reproduce runner starts these)",
-                ExperimentRunCommand::run, out);
-        unported(cl, "plots", "redraws a reproduction's figures (PNG + SVG) from its tables, without rerunning",
-                PlotsCommand::run, out);
-        unported(cl, "check-results", "checks a reproduction's CSV tables against their schemas",
-                CheckResultsCommand::run, out);
+        cl.addSubcommand("reproduce", new ReproduceCommand(out));
+        cl.addSubcommand("experiment-run", new ExperimentRunCommand(out));
+        cl.addSubcommand("plots", new PlotsCommand(out));
+        cl.addSubcommand("check-results", new CheckResultsCommand(out));
         cl.addSubcommand("data", DataCommand.commandLine(out));
         cl.addSubcommand("gpu-check", new GpuCheck(out));
         cl.addSubcommand("train", new TrainCommand(out));
@@ -65,10 +61,6 @@ public final class Main implements Callable<Integer> {
                 .description("prints a bash/zsh completion script: source <(./cottention completion)");
         cl.addSubcommand("completion", completion);
         return Cli.configure(cl, out, err);
-    }
-
-    private static void unported(CommandLine cl, String name, String summary, Cli.Unported.Body body, PrintStream out) {
-        cl.addSubcommand(name, new CommandLine(new Cli.Unported(name, summary, body, out).spec()));
     }
 
     /** {@code ./cottention} alone: the list of commands, and exit code 2 (a command is needed). */

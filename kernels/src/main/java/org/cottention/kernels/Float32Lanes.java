@@ -267,4 +267,49 @@ final class Float32Lanes {
             for (int j = 0; j < d; j += L) store(load(y, o, j, d).mul(al).add(load(x, o, j, d).mul(be)), y, o, j, d);
         }
     }
+
+    /**
+     * In place over row[0..keys): softmax over the entries j < limit with allowed[j] = 1 (allowed: 0 or 1 per key),
+     * 0 elsewhere; a row without an allowed entry becomes 0. row and allowed hold padded(keys) elements.
+     */
+    static void softmaxRow(float[] row, int keys, int limit, float[] allowed) {
+        float[] lanes = new float[L];
+        FloatVector mv = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        for (int j = 0; j < limit; j += L) {
+            FloatVector a = load(allowed, 0, j, limit);                 // 0 past the limit
+            mv = mv.max(load(row, 0, j, limit).blend(Float.NEGATIVE_INFINITY, a.compare(VectorOperators.EQ, 0f)));
+        }
+        mv.intoArray(lanes, 0);
+        float max = Float.NEGATIVE_INFINITY;
+        for (float x : lanes) max = Math.max(max, x);
+        if (max == Float.NEGATIVE_INFINITY) {
+            java.util.Arrays.fill(row, 0, keys, 0f);
+            return;
+        }
+        FloatVector acc = FloatVector.zero(F);
+        for (int j = 0; j < limit; j += L) {
+            FloatVector e = exp(load(row, 0, j, limit).sub(max)).mul(load(allowed, 0, j, limit));
+            store(e, row, 0, j, limit);
+            acc = acc.add(e);
+        }
+        float inv = 1f / sum(acc, lanes);
+        for (int j = 0; j < limit; j += L) store(load(row, 0, j, limit).mul(inv), row, 0, j, limit);
+        java.util.Arrays.fill(row, limit, keys, 0f);
+    }
+
+    /** d = p ⊙ (D - p . D) * scale, D = d ⊙ keep (keep null: D = d), over n entries. */
+    static void softmaxBackwardRow(float[] d, float[] p, float[] keep, int n, float scale) {
+        float[] lanes = new float[L];
+        FloatVector acc = FloatVector.zero(F);
+        for (int j = 0; j < n; j += L) {
+            FloatVector dv = load(d, 0, j, n);
+            if (keep != null) {
+                dv = dv.mul(load(keep, 0, j, n));
+                store(dv, d, 0, j, n);
+            }
+            acc = load(p, 0, j, n).fma(dv, acc);
+        }
+        float dot = sum(acc, lanes);
+        for (int j = 0; j < n; j += L) store(load(p, 0, j, n).mul(load(d, 0, j, n).sub(dot)).mul(scale), d, 0, j, n);
+    }
 }

@@ -175,4 +175,30 @@ final class Float64Loops {
             p[i] = pi - step * mi / (Math.sqrt(vi) * sc2 + eps);
         }
     }
+
+    /** In place over row[0..keys): softmax over the allowed entries j < limit with keyMask[j] != 0; 0 elsewhere. */
+    static void softmaxRow(double[] row, int keys, int limit, double[] keyMask) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int j = 0; j < limit; j++) if (keyMask == null || keyMask[j] != 0) max = Math.max(max, row[j]);
+        if (max == Double.NEGATIVE_INFINITY) {           // no allowed key: a zero row
+            java.util.Arrays.fill(row, 0, keys, 0);
+            return;
+        }
+        double sum = 0;
+        for (int j = 0; j < limit; j++) {
+            double e = keyMask == null || keyMask[j] != 0 ? Math.exp(row[j] - max) : 0;
+            row[j] = e;
+            sum += e;
+        }
+        for (int j = 0; j < limit; j++) row[j] /= sum;
+        java.util.Arrays.fill(row, limit, keys, 0);
+    }
+
+    /** d = p ⊙ (D - p . D) * scale, D = d ⊙ keep (keep null: D = d), over n entries. */
+    static void softmaxBackwardRow(double[] d, double[] p, double[] keep, int n, double scale) {
+        if (keep != null) for (int j = 0; j < n; j++) d[j] *= keep[j];
+        double dot = 0;
+        for (int j = 0; j < n; j++) dot += p[j] * d[j];
+        for (int j = 0; j < n; j++) d[j] = p[j] * (d[j] - dot) * scale;
+    }
 }

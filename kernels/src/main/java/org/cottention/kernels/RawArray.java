@@ -130,6 +130,19 @@ public abstract class RawArray {
     /** row r0+i of this = alpha[i] * (row of this) + beta[i] * (row of x), x of this dtype. */
     public abstract void combineRows(RawArray x, long r0, int rows, int d, double[] alpha, double[] beta);
 
+    /**
+     * Softmax attention's row operation, in place over the rows x keys block at off: row i becomes the softmax of
+     * its entries j < limits[i] with keyMask[j] != 0 (keyMask null: every key), and 0 elsewhere; a row without an
+     * allowed key becomes 0. float64: exact (Math.exp, double sums); float32: on vectors (Float32Lanes).
+     */
+    public abstract void softmaxRows(long off, int rows, int keys, int[] limits, double[] keyMask);
+
+    /**
+     * Softmax attention's backward row operation over the rows x cols block at off: this holds dP on entry and dS
+     * on exit, dS = P ⊙ (D - rowsum(P ⊙ D)) * scale with D = dP ⊙ keep (keep null: D = dP); p and keep of this dtype.
+     */
+    public abstract void softmaxBackwardRows(RawArray p, RawArray keep, long off, int rows, int cols, double scale);
+
     /** to[toOff .. toOff+n) = from[fromOff .. fromOff+n); both of one dtype. */
     public static void copy(RawArray from, long fromOff, RawArray to, long toOff, long n) {
         if (n <= 0) return;
@@ -291,7 +304,7 @@ public abstract class RawArray {
 
         private static final float[] ZEROS = new float[4096];
 
-        private static final ThreadLocal<float[][]> ROWS = ThreadLocal.withInitial(() -> new float[2][256]);
+        private static final ThreadLocal<float[][]> ROWS = ThreadLocal.withInitial(() -> new float[3][256]);
 
         private static float[] rowScratch(int slot, int n) {
             float[][] s = ROWS.get();
@@ -328,6 +341,31 @@ public abstract class RawArray {
             ((F32) x).bulkGet(at, b, 0, n);
             Float32Lanes.combineRows(y, b, rows, d, alpha, beta);
             bulkPut(at, y, 0, n);
+        }
+
+        @Override
+        public void softmaxRows(long off, int rows, int keys, int[] limits, double[] keyMask) {
+            float[] row = rowScratch(0, Float32Lanes.padded(keys)), allowed = rowScratch(1, Float32Lanes.padded(keys));
+            for (int j = 0; j < keys; j++) allowed[j] = keyMask == null || keyMask[j] != 0 ? 1f : 0f;
+            for (int i = 0; i < rows; i++) {
+                long at = off + (long) i * keys;
+                bulkGet(at, row, 0, keys);
+                Float32Lanes.softmaxRow(row, keys, limits[i], allowed);
+                bulkPut(at, row, 0, keys);
+            }
+        }
+
+        @Override
+        public void softmaxBackwardRows(RawArray p, RawArray keep, long off, int rows, int cols, double scale) {
+            float[] d = rowScratch(0, cols), pr = rowScratch(1, cols), kr = keep == null ? null : rowScratch(2, cols);
+            for (int i = 0; i < rows; i++) {
+                long at = off + (long) i * cols;
+                bulkGet(at, d, 0, cols);
+                ((F32) p).bulkGet(at, pr, 0, cols);
+                if (kr != null) ((F32) keep).bulkGet(at, kr, 0, cols);
+                Float32Lanes.softmaxBackwardRow(d, pr, kr, cols, (float) scale);
+                bulkPut(at, d, 0, cols);
+            }
         }
     }
 
@@ -409,7 +447,7 @@ public abstract class RawArray {
 
         private static final double[] ZEROS = new double[4096];
 
-        private static final ThreadLocal<double[][]> ROWS = ThreadLocal.withInitial(() -> new double[2][256]);
+        private static final ThreadLocal<double[][]> ROWS = ThreadLocal.withInitial(() -> new double[3][256]);
 
         private static double[] rowScratch(int slot, int n) {
             double[][] s = ROWS.get();
@@ -463,6 +501,29 @@ public abstract class RawArray {
                 for (int e = base; e < base + d; e++) y[e] = al * y[e] + be * b[e];
             }
             bulkPut(at, y, 0, n);
+        }
+        @Override
+        public void softmaxRows(long off, int rows, int keys, int[] limits, double[] keyMask) {
+            double[] row = rowScratch(0, keys);
+            for (int i = 0; i < rows; i++) {
+                long at = off + (long) i * keys;
+                bulkGet(at, row, 0, keys);
+                Float64Loops.softmaxRow(row, keys, limits[i], keyMask);
+                bulkPut(at, row, 0, keys);
+            }
+        }
+
+        @Override
+        public void softmaxBackwardRows(RawArray p, RawArray keep, long off, int rows, int cols, double scale) {
+            double[] d = rowScratch(0, cols), pr = rowScratch(1, cols), kr = keep == null ? null : rowScratch(2, cols);
+            for (int i = 0; i < rows; i++) {
+                long at = off + (long) i * cols;
+                bulkGet(at, d, 0, cols);
+                ((F64) p).bulkGet(at, pr, 0, cols);
+                if (kr != null) ((F64) keep).bulkGet(at, kr, 0, cols);
+                Float64Loops.softmaxBackwardRow(d, pr, kr, cols, scale);
+                bulkPut(at, d, 0, cols);
+            }
         }
     }
 }

@@ -88,4 +88,51 @@ class RawArrayTest {
             assertArrayEquals(Nd.toDoubles(x1), Nd.toDoubles(x2), dt.toString());
         }
     }
+
+    /**
+     * The softmax row operations against a direct float64 evaluation: causal limits, masked keys, a row with no
+     * allowed key, row widths that are not a multiple of the vector length, dropout's keep-mask in the backward.
+     */
+    @Test
+    void softmaxRowsMatchTheDefinitionInBothDtypes() {
+        java.util.Random rng = new java.util.Random(8);
+        for (int keys : new int[] {1, 5, 17, 40}) {
+            int rows = 6;
+            double[] x = new double[rows * keys], dp = new double[rows * keys], keep = new double[rows * keys];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = 4 * rng.nextGaussian();
+                dp[i] = rng.nextGaussian();
+                keep[i] = rng.nextDouble() < 0.8 ? 1.25 : 0;
+            }
+            double[] mask = new double[keys];
+            for (int j = 0; j < keys; j++) mask[j] = j % 3 == 2 ? 0 : 1;
+            int[] limits = new int[rows];
+            for (int i = 0; i < rows; i++) limits[i] = Math.min(keys, i);         // row 0: no key at all
+            double[] expected = new double[x.length], ds = new double[x.length];
+            for (int i = 0; i < rows; i++) {
+                double max = Double.NEGATIVE_INFINITY, sum = 0;
+                for (int j = 0; j < limits[i]; j++) if (mask[j] != 0) max = Math.max(max, x[i * keys + j]);
+                for (int j = 0; j < limits[i]; j++) if (mask[j] != 0) sum += Math.exp(x[i * keys + j] - max);
+                for (int j = 0; j < limits[i]; j++) {
+                    if (mask[j] != 0) expected[i * keys + j] = Math.exp(x[i * keys + j] - max) / sum;
+                }
+                double dot = 0;
+                for (int j = 0; j < keys; j++) dot += expected[i * keys + j] * dp[i * keys + j] * keep[i * keys + j];
+                for (int j = 0; j < keys; j++) {
+                    ds[i * keys + j] = expected[i * keys + j] * (dp[i * keys + j] * keep[i * keys + j] - dot) * 0.5;
+                }
+            }
+            for (DataType dt : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+                double tol = dt == DataType.FLOAT ? 2e-6 : 1e-14;
+                INDArray p = Nd.fromDoubles(x, dt, rows, keys), d = Nd.fromDoubles(dp, dt, rows, keys);
+                INDArray k = Nd.fromDoubles(keep, dt, rows, keys);
+                RawArray.of(p).softmaxRows(0, rows, keys, limits, mask);
+                double[] got = Nd.toDoubles(p);
+                for (int i = 0; i < got.length; i++) assertEquals(expected[i], got[i], tol, dt + " keys " + keys + " at " + i);
+                RawArray.of(d).softmaxBackwardRows(RawArray.of(p), RawArray.of(k), 0, rows, keys, 0.5);
+                double[] gotDs = Nd.toDoubles(d);
+                for (int i = 0; i < gotDs.length; i++) assertEquals(ds[i], gotDs[i], tol * 10, dt + " dS keys " + keys + " at " + i);
+            }
+        }
+    }
 }

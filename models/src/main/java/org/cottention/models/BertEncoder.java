@@ -27,7 +27,8 @@ public final class BertEncoder {
         norm = new LayerNorm(p, "bert.embeddings.LayerNorm", c.hidden(), c.layerNormEps());
         dropout = new Dropout(c.hiddenDropout());
         layers = new BertLayer[c.layers()];
-        for (int i = 0; i < layers.length; i++) layers[i] = new BertLayer(p, "bert.encoder.layer." + i, c, attention);
+        Rotary rotary = c.rotaryDim() > 0 ? new Rotary(c.rotaryDim()) : null;
+        for (int i = 0; i < layers.length; i++) layers[i] = new BertLayer(p, "bert.encoder.layer." + i, c, attention, rotary);
     }
 
     /** The word-embedding table (the MLM decoder shares it). */

@@ -16,8 +16,9 @@ final class BertLayer {
     private final LayerNorm attentionNorm, outputNorm;
     private final Mlp mlp;
 
-    BertLayer(Parameters p, String name, ModelConfig c, Attention att) {
-        attention = SelfAttention.bert(p, name + ".attention", c, att);
+    /** rotary: on q and k (a BERT with rotaryDim > 0), or null (BERT). */
+    BertLayer(Parameters p, String name, ModelConfig c, Attention att, Rotary rotary) {
+        attention = SelfAttention.bert(p, name + ".attention", c, att, rotary);
         attentionDropout = new Dropout(c.hiddenDropout());
         attentionNorm = new LayerNorm(p, name + ".attention.LayerNorm", c.hidden(), c.layerNormEps());
         mlp = new Mlp(p, name + ".intermediate.dense", name + ".output.dense", c.hidden(), c.intermediate(),

@@ -15,10 +15,12 @@ import org.nd4j.linalg.api.buffer.DataType;
  * @param hidden           E
  * @param layers           L
  * @param heads            H (E must be a multiple of H; head dim d = E / H)
- * @param intermediate     the MLP's inner width
+ * @param intermediate     the MLP's inner width; 0 for GPT-J blocks without an MLP (attention only, as the
+ *                         two-layer models of Zoology's associative-recall figures)
  * @param maxPositions     BERT: rows of the learned position table (the longest sequence); GPT-J: the longest sequence
  * @param typeVocabSize    BERT token types (2); unused by GPT-J
- * @param rotaryDim        GPT-J: rotated dims of every head (even, <= d); unused by BERT
+ * @param rotaryDim        GPT-J: rotated dims of every head (even, <= d); BERT: 0 (none, as BERT), or rotary on q
+ *                         and k beside the learned absolute positions (RoFormer's relative positions)
  * @param layerNormEps     1e-12 (BERT) or 1e-5 (GPT-J)
  * @param hiddenDropout    BERT hidden_dropout_prob 0.1 (embeddings, attention output, MLP output, classifier);
  *                         GPT-J embd/resid pdrop (0 in the paper's configs)
@@ -53,16 +55,16 @@ public record ModelConfig(Family family, int vocabSize, int hidden, int layers, 
     }
 
     public ModelConfig {
-        require(vocabSize > 0 && hidden > 0 && layers > 0 && heads > 0 && intermediate > 0 && maxPositions > 0,
-                "sizes must be positive");
+        require(vocabSize > 0 && hidden > 0 && layers > 0 && heads > 0 && maxPositions > 0, "sizes must be positive");
+        require(intermediate > 0 || family == Family.GPTJ && intermediate == 0,
+                "intermediate must be positive (0, no MLP, only for GPT-J), got " + intermediate);
         require(hidden % heads == 0, "hidden " + hidden + " must be a multiple of heads " + heads);
-        if (family == Family.GPTJ) {
+        if (family == Family.GPTJ || rotaryDim != 0) {
             int d = hidden / heads;
             require(rotaryDim > 0 && rotaryDim % 2 == 0 && rotaryDim <= d && d % 2 == 0,
                     "rotary_dim must be even, > 0 and <= the head dim " + d + " (which must be even), got " + rotaryDim);
-        } else {
-            require(typeVocabSize > 0, "type vocab must be positive");
         }
+        if (family == Family.BERT) require(typeVocabSize > 0, "type vocab must be positive");
         require(hiddenDropout >= 0 && hiddenDropout < 1 && attentionDropout >= 0 && attentionDropout < 1,
                 "dropout rates must be in [0, 1)");
         require(layerNormEps > 0 && initRange > 0, "layer-norm eps and init range must be positive");
@@ -133,6 +135,13 @@ public record ModelConfig(Family family, int vocabSize, int hidden, int layers, 
     public ModelConfig withInitRange(double std) {
         return new ModelConfig(family, vocabSize, hidden, layers, heads, intermediate, maxPositions, typeVocabSize,
                 rotaryDim, layerNormEps, hiddenDropout, attentionDropout, std, projectionInit, initialM, padTokenId,
+                dataType);
+    }
+
+    /** BERT: rotary on q and k over rotaryDim dims of every head (0: none). */
+    public ModelConfig withRotaryDim(int dims) {
+        return new ModelConfig(family, vocabSize, hidden, layers, heads, intermediate, maxPositions, typeVocabSize,
+                dims, layerNormEps, hiddenDropout, attentionDropout, initRange, projectionInit, initialM, padTokenId,
                 dataType);
     }
 

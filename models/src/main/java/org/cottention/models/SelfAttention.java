@@ -31,16 +31,19 @@ public final class SelfAttention {
      * Where the block differs between the two model families.
      *
      * @param bias            q, k, v and output projections have biases (BERT) or not (GPT-J)
-     * @param rotary          the rotary embedding for q and k (GPT-J), or null (BERT)
+     * @param rotary          the rotary embedding for q and k (GPT-J, a BERT with rotary_dim > 0), or null
      * @param outputInModule  the output projection belongs to the attention module the reference code replaces
      *                        (GPT-J's out_proj), so it gets the module's projection init; BERT's is HF's unchanged
      *                        BertSelfOutput.dense
      */
     private record Layout(boolean bias, Rotary rotary, boolean outputInModule) {}
 
-    /** BERT's self-attention: projections with biases, no rotary, the output dense outside the attention module. */
-    public static SelfAttention bert(Parameters p, String name, ModelConfig config, Attention attention) {
-        return new SelfAttention(p, name, config, attention, new Layout(true, null, false));
+    /**
+     * BERT's self-attention: projections with biases, the output dense outside the attention module; rotary on q
+     * and k, or null (BERT's own: positions only in the embeddings).
+     */
+    public static SelfAttention bert(Parameters p, String name, ModelConfig config, Attention attention, Rotary rotary) {
+        return new SelfAttention(p, name, config, attention, new Layout(true, rotary, false));
     }
 
     /** GPT-J's attention: no biases, rotary on q and k, out_proj inside the attention module. */

@@ -1,6 +1,8 @@
 package org.cottention.models;
 
 import org.cottention.api.Nd;
+import org.cottention.kernels.FusedLayers;
+import org.cottention.kernels.RawArray;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -27,7 +29,7 @@ public final class TiedDecoder {
     /** dlogits (M, V) -> dt (M, E). */
     public INDArray backward(INDArray dlogits) {
         Nd.mmul(dlogits, true, t, false, table.grad(), 1.0);
-        bias.grad().addi(dlogits.sum(0));
+        FusedLayers.addColumnSums(RawArray.contiguous(dlogits), bias.grad());
         return Nd.mmul(dlogits, false, table.value(), false, Nd4j.create(t.dataType(), t.size(0), table.shape()[1]), 0.0);
     }
 }

@@ -94,6 +94,21 @@ class ModelGradientTest {
                 model.parameters().list().size());
     }
 
+    /** BERT with rotary on q and k (the byte-level experiments' encoders): rotary_dim 4 = the whole head. */
+    @ParameterizedTest
+    @EnumSource(AttentionKind.class)
+    void bertWithRotary(AttentionKind kind) {
+        BertPreTraining model = new BertPreTraining(tinyBert().withRotaryDim(4), attention(kind, false), 7);
+        MlmBatch batch = mlmBatch();
+        GradientCheck.inWorkspace(() -> model.trainStep(batch, 1.0, Pass.evaluation()).value());
+        assertAllPass(GradientCheck.run(model.parameters(), () -> model.evaluate(batch).value(), SAMPLES, 6),
+                model.parameters().list().size());
+        double plain = GradientCheck.inWorkspace(() -> new BertPreTraining(tinyBert(), attention(kind, false), 7)
+                .evaluate(batch).value());
+        double rotary = GradientCheck.inWorkspace(() -> model.evaluate(batch).value());
+        assertTrue(Math.abs(plain - rotary) > 1e-9, "rotary changes the loss: " + plain + " vs " + rotary);
+    }
+
     @ParameterizedTest
     @EnumSource(AttentionKind.class)
     void gptj(AttentionKind kind) {
@@ -101,6 +116,20 @@ class ModelGradientTest {
         LmBatch batch = lmBatch();
         GradientCheck.inWorkspace(() -> model.trainStep(batch, 1.0, Pass.evaluation()).value());
         assertAllPass(GradientCheck.run(model.parameters(), () -> model.evaluate(batch).value(), SAMPLES, 3),
+                model.parameters().list().size());
+    }
+
+    /** GPT-J blocks without an MLP (intermediate 0: attention only, the recall experiment's models). */
+    @ParameterizedTest
+    @EnumSource(AttentionKind.class)
+    void gptjWithoutMlp(AttentionKind kind) {
+        ModelConfig c = ModelConfig.gptj(VOCAB, HIDDEN, LAYERS, HEADS, 0, 2, 10).withInitRange(INIT)
+                .withDataType(DataType.DOUBLE);
+        GptJ model = new GptJ(c, attention(kind, true), 7);
+        assertTrue(model.parameters().list().stream().noneMatch(p -> p.name().contains(".mlp.")), "no MLP parameters");
+        LmBatch batch = lmBatch();
+        GradientCheck.inWorkspace(() -> model.trainStep(batch, 1.0, Pass.evaluation()).value());
+        assertAllPass(GradientCheck.run(model.parameters(), () -> model.evaluate(batch).value(), SAMPLES, 5),
                 model.parameters().list().size());
     }
 

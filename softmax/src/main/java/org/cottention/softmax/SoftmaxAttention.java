@@ -98,7 +98,7 @@ public final class SoftmaxAttention implements Attention, ProbabilityDropout {
         KernelThreads.forEachWithBlas(n * heads, (long) s * s * Math.max(dk, dv), head -> {
             long qOff = (long) head * s * dk, vOff = (long) head * s * dv, pOff = (long) head * s * s;
             headForward(qR, qOff, kR, qOff, vR, vOff, s, s, dk, dv, mask == null ? null : mask[head / heads], causal,
-                    0, pR, pOff, oR, vOff, new double[s]);
+                    0, pR, pOff, oR, vOff);
             if (keepR != null) {   // O = (P ⊙ keep) v instead
                 multiplyRows(pR, keepR, dropR, pOff, s, s);
                 RawArray.gemm(1, dropR.matrix(pOff, s, s), vR.matrix(vOff, s, dv), 0, oR.matrix(vOff, s, dv));
@@ -147,38 +147,16 @@ public final class SoftmaxAttention implements Attention, ProbabilityDropout {
     /**
      * One head: L queries (rows of q at qOff) over S keys (rows of k at kOff, values at vOff); the queries sit at
      * positions offset .. offset+L-1 and the keys at 0 .. S-1. Writes P (L x S at pOff) and O (L x dv at oOff).
-     * keyMask: the S mask values of this sequence, or null. row: scratch of at least S.
+     * keyMask: the S mask values of this sequence, or null.
      */
     static void headForward(RawArray q, long qOff, RawArray k, long kOff, RawArray v, long vOff, int len, int keys,
                             int dk, int dv, double[] keyMask, boolean causal, long offset, RawArray p, long pOff,
-                            RawArray out, long oOff, double[] row) {
+                            RawArray out, long oOff) {
         RawArray.gemm(1.0 / Math.sqrt(dk), q.matrix(qOff, len, dk), k.matrix(kOff, keys, dk).t(), 0, p.matrix(pOff, len, keys));
-        for (int i = 0; i < len; i++) {
-            long at = pOff + (long) i * keys;
-            int limit = causal ? (int) Math.min(keys, offset + i + 1) : keys;
-            p.read(at, row, 0, keys);
-            softmaxRow(row, keys, limit, keyMask);
-            p.write(at, row, 0, keys);
-        }
+        int[] limits = new int[len];
+        for (int i = 0; i < len; i++) limits[i] = causal ? (int) Math.min(keys, offset + i + 1) : keys;
+        p.softmaxRows(pOff, len, keys, limits, keyMask);
         RawArray.gemm(1, p.matrix(pOff, len, keys), v.matrix(vOff, keys, dv), 0, out.matrix(oOff, len, dv));
-    }
-
-    /** In place over row[0..keys): softmax over the allowed entries j < limit with keyMask[j] != 0; 0 elsewhere. */
-    static void softmaxRow(double[] row, int keys, int limit, double[] keyMask) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int j = 0; j < limit; j++) if (keyMask == null || keyMask[j] != 0) max = Math.max(max, row[j]);
-        if (max == Double.NEGATIVE_INFINITY) {           // no allowed key: a zero row
-            java.util.Arrays.fill(row, 0, keys, 0);
-            return;
-        }
-        double sum = 0;
-        for (int j = 0; j < limit; j++) {
-            double e = keyMask == null || keyMask[j] != 0 ? Math.exp(row[j] - max) : 0;
-            row[j] = e;
-            sum += e;
-        }
-        for (int j = 0; j < limit; j++) row[j] /= sum;
-        java.util.Arrays.fill(row, limit, keys, 0);
     }
 
     /**
@@ -209,20 +187,7 @@ public final class SoftmaxAttention implements Attention, ProbabilityDropout {
                 RawArray.gemm(1, dsR.matrix(pOff, s, s).t(), gR.matrix(vOff, s, dv), 0, dvR.matrix(vOff, s, dv));
             }
             RawArray.gemm(1, gR.matrix(vOff, s, dv), vR.matrix(vOff, s, dv).t(), 0, dsR.matrix(pOff, s, s));
-            double[] pRow = new double[s], dRow = new double[s], keepRow = keepR == null ? null : new double[s];
-            for (int i = 0; i < s; i++) {
-                long at = pOff + (long) i * s;
-                pR.read(at, pRow, 0, s);
-                dsR.read(at, dRow, 0, s);
-                if (keepRow != null) {
-                    keepR.read(at, keepRow, 0, s);
-                    for (int j = 0; j < s; j++) dRow[j] *= keepRow[j];
-                }
-                double dot = 0;
-                for (int j = 0; j < s; j++) dot += pRow[j] * dRow[j];
-                for (int j = 0; j < s; j++) dRow[j] = pRow[j] * (dRow[j] - dot) * scale;
-                dsR.write(at, dRow, 0, s);
-            }
+            dsR.softmaxBackwardRows(pR, keepR, pOff, s, s, scale);
             RawArray.gemm(1, dsR.matrix(pOff, s, s), kR.matrix(qOff, s, dk), 0, dqR.matrix(qOff, s, dk));
             RawArray.gemm(1, dsR.matrix(pOff, s, s).t(), qR.matrix(qOff, s, dk), 0, dkR.matrix(qOff, s, dk));
         });

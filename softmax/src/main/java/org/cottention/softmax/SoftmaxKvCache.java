@@ -49,8 +49,7 @@ public final class SoftmaxKvCache implements TruncatableState {
         long largestProduct = (long) len * seen * Math.max(keyDim, valueDim);
         KernelThreads.forEachWithBlas(batch * heads, largestProduct, head -> SoftmaxAttention.headForward(qR, (long) head * len * keyDim,
                 kR, (long) head * cap * keyDim, vR, (long) head * cap * valueDim, len, seen, keyDim, valueDim,
-                mask[head / heads], true, offset, pR, (long) head * len * seen, oR, (long) head * len * valueDim,
-                new double[seen]));
+                mask[head / heads], true, offset, pR, (long) head * len * seen, oR, (long) head * len * valueDim));
         out = out.reshape('c', batch, heads, len, valueDim);
         return out.dataType() == q.dataType() ? out : out.castTo(q.dataType());
     }

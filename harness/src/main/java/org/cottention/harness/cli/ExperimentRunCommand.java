@@ -2,14 +2,16 @@ package org.cottention.harness.cli;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.Set;
-import org.cottention.harness.Args;
+import java.util.concurrent.Callable;
 import org.cottention.harness.CliException;
+import org.cottention.harness.Options;
 import org.cottention.harness.experiment.ConfigRun;
 import org.cottention.harness.experiment.Experiment;
 import org.cottention.harness.experiment.Experiments;
 import org.cottention.harness.experiment.Profile;
 import org.cottention.harness.experiment.RunConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code ./cottention experiment-run}: runs ONE configuration of one experiment in this JVM and writes its shard
@@ -17,51 +19,60 @@ import org.cottention.harness.experiment.RunConfig;
  * task runs one; it can be typed by hand, to rerun a single configuration. A configuration whose shard is
  * finished is not run again (unless --force).
  */
-public final class ExperimentRunCommand {
-    private ExperimentRunCommand() {}
+@Command(name = "experiment-run", description = "one configuration of one experiment (the reproduce runner starts these)",
+        footerHeading = "%n",
+        footer = "Runs one configuration and writes DIR/.runs/NAME/KEY.csv with its completion marker KEY.done. A"
+                + " finished configuration (its shard matches its marker) is skipped unless --force. The keys of a"
+                + " profile: ./cottention reproduce --list names the experiments; DIR/.runs/NAME/ holds their shards.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:done (or already finished)", "2:bad input: one line on stderr naming it and the fix",
+            "3:the parent process (--parent-pid) is gone; the configuration stopped unfinished",
+            "1:the configuration failed, or a bug (a stack trace on stderr)"})
+public final class ExperimentRunCommand implements Callable<Integer> {
+    @Option(names = "--experiment", required = true, paramLabel = "NAME", description = "attention_scaling, decoding, "
+            + "bert, gpt, ...")
+    String experiment;
+    @Option(names = "--config", required = true, paramLabel = "KEY", description = "the configuration's key")
+    String key;
+    @Option(names = "--profile", required = true, paramLabel = "P", description = "smoke, default, long or paper")
+    String profileName;
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "the results folder")
+    Path dir;
+    @Option(names = "--backend", paramLabel = "B", description = "cpu (default) or cuda")
+    String backend = "cpu";
+    @Option(names = "--jobs", paramLabel = "N", description = "how many configurations run at once beside this one "
+            + "(recorded in the rows; default 1)")
+    Integer jobs;
+    @Option(names = "--parent-pid", paramLabel = "PID", description = "exit (status 3) as soon as process PID is gone "
+            + "(the runner passes its own)")
+    Long parentPid;
+    @Option(names = "--force", description = "run it even when its shard is finished")
+    boolean force;
 
-    static final String USAGE = """
-            usage: ./cottention experiment-run --experiment NAME --config KEY --profile P --out DIR
-                                               [--backend cpu] [--jobs N] [--parent-pid PID] [--force]
+    private final PrintStream out;
 
-              Runs one configuration and writes DIR/.runs/NAME/KEY.csv with its completion marker KEY.done.
-              A finished configuration (its shard matches its marker) is skipped unless --force.
-              --jobs N: how many configurations run at once beside this one (recorded in the rows; default 1).
-              --parent-pid PID: exit (status 3) as soon as process PID is gone (the runner passes its own).
-              experiments: %s
-            """;
+    public ExperimentRunCommand(PrintStream out) {
+        this.out = out;
+    }
 
-    public static int run(String[] argv, PrintStream out) throws Exception {
-        Args a = Args.parse("experiment-run", argv, Set.of("experiment", "config", "profile", "out", "backend", "jobs",
-                "parent-pid"), Set.of("force", "help"));
-        if (a.has("help")) {
-            out.print(USAGE.formatted(String.join(", ", Experiments.names())));
-            return 0;
-        }
-        Experiment e = Experiments.find(a.required("experiment")).orElseThrow(() -> new CliException(
-                "experiment-run: unknown --experiment '" + a.get("experiment") + "'; known: " + Experiments.names()));
+    @Override
+    public Integer call() throws Exception {
+        Experiment e = Experiments.find(experiment).orElseThrow(() -> new CliException(
+                "experiment-run: unknown --experiment '" + experiment + "'; known: " + Experiments.names()));
         Profile profile;
         try {
-            profile = Profile.parse(a.required("profile"));
+            profile = Profile.parse(profileName);
         } catch (IllegalArgumentException ex) {
             throw new CliException("experiment-run: " + ex.getMessage());
         }
-        String key = a.required("config");
         RunConfig config = e.configs(profile).stream().filter(c -> c.key().equals(key)).findFirst()
                 .orElseThrow(() -> new CliException("experiment-run: " + e.name() + " has no configuration '" + key
                         + "' in profile " + profile.label()));
-        String backend = a.oneOf("backend", "cpu", "cpu", "cuda");
-        int jobs = a.positiveInt("jobs", 1);
-        Path dir = Path.of(a.required("out"));
-        if (a.has("parent-pid")) {
-            long pid;
-            try {
-                pid = Long.parseLong(a.get("parent-pid"));
-            } catch (NumberFormatException ex) {
-                throw new CliException("experiment-run: --parent-pid must be a process id, got '" + a.get("parent-pid") + "'");
-            }
-            ConfigRun.exitWhenGone(pid, out);
+        if (!backend.equals("cpu") && !backend.equals("cuda")) {
+            throw new CliException("experiment-run: --backend must be cpu or cuda, got '" + backend + "'");
         }
-        return ConfigRun.run(e, config, profile, backend, dir, jobs, a.has("force"), out);
+        int n = Options.positive("--jobs", jobs, 1);
+        if (parentPid != null) ConfigRun.exitWhenGone(parentPid, out);
+        return ConfigRun.run(e, config, profile, backend, dir, n, force, out);
     }
 }

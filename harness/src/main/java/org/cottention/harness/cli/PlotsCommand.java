@@ -11,49 +11,54 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.stream.Stream;
-import org.cottention.harness.Args;
 import org.cottention.harness.CliException;
 import org.cottention.harness.experiment.Experiment;
 import org.cottention.harness.experiment.Experiments;
 import org.cottention.harness.experiment.Profile;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code ./cottention plots --dir DIR}: redraws the figures (PNG and SVG) of a reproduction from the tables it
  * already has, DIR/EXPERIMENT.csv, by calling each experiment's report, without running anything. Every table is
  * read and checked before the first figure is drawn. DIR/README.md is left as it is.
  */
-public final class PlotsCommand {
-    private PlotsCommand() {}
+@Command(name = "plots", description = "redraws a reproduction's figures (PNG + SVG) from its tables, without rerunning",
+        footerHeading = "%n",
+        footer = "Redraws DIR's figures (NAME.png and NAME.svg) from DIR/EXPERIMENT.csv without rerunning anything, e.g."
+                + " ./cottention plots --dir results/default. DIR/README.md is left as it is.")
+public final class PlotsCommand implements Callable<Integer> {
+    @Option(names = "--dir", required = true, paramLabel = "DIR", description = "a reproduction's folder")
+    Path dir;
+    @Option(names = "--profile", paramLabel = "P", description = "the profile the tables come from (default: ${DEFAULT-VALUE})")
+    String profileName = "default";
+    @Option(names = "--only", paramLabel = "EXPERIMENT,...", description = "these experiments' figures only")
+    String only;
 
-    private static final String USAGE = """
-            usage: ./cottention plots --dir DIR [--profile default] [--only EXPERIMENT,...]
-              redraws DIR's figures (NAME.png and NAME.svg) from DIR/EXPERIMENT.csv without rerunning anything,
-              e.g. ./cottention plots --dir results/default.
-            """;
+    private final PrintStream out;
 
-    public static int run(String[] argv, PrintStream out) throws IOException {
-        Args a = Args.parse("plots", argv, Set.of("dir", "profile", "only"), Set.of("help"));
-        if (a.has("help")) {
-            out.print(USAGE);
-            return 0;
-        }
-        Path dir = Path.of(a.required("dir"));
+    public PlotsCommand(PrintStream out) {
+        this.out = out;
+    }
+
+    @Override
+    public Integer call() throws IOException {
         if (!Files.isDirectory(dir)) {
             throw new CliException("plots: --dir " + dir + ": no such folder; give a reproduction's folder, e.g. results/default");
         }
         Profile profile;
         try {
-            profile = Profile.parse(a.get("profile", "default"));
+            profile = Profile.parse(profileName);
         } catch (IllegalArgumentException e) {
             throw new CliException("plots: --profile: " + e.getMessage());
         }
         List<Experiment> selected = new ArrayList<>();
-        if (a.get("only") == null) {
+        if (only == null) {
             selected.addAll(Experiments.all());
         } else {
-            for (String n : a.get("only").split(",")) {
+            for (String n : only.split(",")) {
                 selected.add(Experiments.find(n.trim()).orElseThrow(() -> new CliException("plots: unknown experiment '"
                         + n.trim() + "' in --only; experiments: " + String.join(", ", Experiments.names()))));
             }
@@ -62,7 +67,7 @@ public final class PlotsCommand {
         for (Experiment e : selected) {
             Path csv = dir.resolve(e.name() + ".csv");
             if (!Files.isRegularFile(csv)) {
-                if (a.get("only") != null) throw new CliException("plots: " + csv + ": no such table; run "
+                if (only != null) throw new CliException("plots: " + csv + ": no such table; run "
                         + "./reproduce.sh --only " + e.name() + " first");
                 continue;
             }

@@ -30,6 +30,12 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class AttentionScalingExperiment implements Experiment {
 
+    /** Its rows are timings: under --jobs N it still runs alone, with every thread. */
+    @Override
+    public boolean runsAlone() {
+        return true;
+    }
+
     @Override
     public String name() {
         return "attention_scaling";

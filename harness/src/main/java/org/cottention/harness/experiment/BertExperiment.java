@@ -98,7 +98,7 @@ public final class BertExperiment implements Experiment {
      * @param finetuneSeeds  fine-tuning seeds per pretraining seed and task, primary arm
      * @param referenceSeeds pretraining seeds of the reference arm (0: no reference arm)
      * @param referenceFinetuneSeeds fine-tuning seeds per pretraining seed of the reference arm
-     * @param positions      how the learned position embeddings start
+     * @param positions      how the model sees positions
      * @param initRange      the standard deviation of every N(0, std) initial weight and embedding (BERT: 0.02)
      */
     record Size(int layers, int hidden, int heads, int intermediate, int seq, int batch, long preSteps, double preLr,
@@ -124,30 +124,36 @@ public final class BertExperiment implements Experiment {
         }
 
         String shape() {
-            return String.format(Locale.ROOT, "L%d E%d H%d I%d s%d bytes", layers, hidden, heads, intermediate, seq);
+            return String.format(Locale.ROOT, "L%d E%d H%d I%d s%d bytes%s", layers, hidden, heads, intermediate, seq,
+                    positions == Positions.ROTARY ? ", rotary" : "");
         }
     }
 
-    /** The initial position embeddings (learned in both cases). */
+    /**
+     * How the model sees positions. Learned absolute embeddings (BERT's) alone left our small byte-level encoders
+     * stuck near the context-free baseline at s = 128 in every budget we tried (docs/bert.md: 2.80-2.84 nats per
+     * masked byte after 600-2,000 steps against the context-free 2.9; sinusoidal initial positions did not help);
+     * adding rotary on q and k broke the plateau within 200 steps (2.39 at 400 steps).
+     */
     enum Positions {
-        /** N(0, 0.02), as every embedding of BERT. */
-        RANDOM,
+        /** Learned absolute position embeddings, N(0, initRange), as BERT (the paper profile). */
+        ABSOLUTE,
         /**
-         * Vaswani et al.'s sinusoids, scaled to the same standard deviation 0.02: a shift by k positions is then a
-         * rotation, which attention can learn at once.
+         * The learned absolute positions and rotary on q and k over every head dim (RoFormer, Su et al. 2021):
+         * relative position in every query-key product from the first step, as in the GPT-J models.
          */
-        SINUSOIDAL
+        ROTARY
     }
 
     static Size size(Profile p) {
         return switch (p) {
-            case SMOKE -> new Size(2, 64, 1, 128, 64, 8, 20, 1e-3, 2, 0.4, 0.0, 2, 2, 8, 12, 12, 1e-4, 2, 16, 1, 1, 0, 0, Positions.RANDOM, 0.02);
-            case DEFAULT -> new Size(4, 128, 2, 512, 128, 32, 1500, 1e-3, 75, 0.4, 0.0, 16, 10, 32, 500, 400, 1e-4, 8,
-                    256, 1, 3, 0, 0, Positions.RANDOM, 0.02);
+            case SMOKE -> new Size(2, 64, 1, 128, 64, 8, 20, 1e-3, 2, 0.4, 0.0, 2, 2, 8, 12, 12, 1e-4, 2, 16, 1, 1, 0, 0, Positions.ROTARY, 0.02);
+            case DEFAULT -> new Size(4, 128, 2, 512, 128, 32, 1200, 1e-3, 60, 0.4, 0.0, 16, 10, 32, 400, 300, 1e-4, 8,
+                    256, 1, 2, 0, 0, Positions.ROTARY, 0.02);
             case LONG -> new Size(4, 128, 2, 512, 128, 32, 1500, 1e-3, 75, 0.4, 0.0, 16, 10, 32, 500, 400, 1e-4, 8,
-                    256, 2, 3, 1, 2, Positions.RANDOM, 0.02);
+                    256, 2, 2, 1, 2, Positions.ROTARY, 0.02);
             case PAPER -> new Size(12, 768, 12, 3072, 512, 256, 1_000_000, 1e-4, 10_000, 0.15, 0.1, 100, 20, 32,
-                    5000, 2000, 5e-5, 10, 1024, 3, 3, 1, 3, Positions.RANDOM, 0.02);
+                    5000, 2000, 5e-5, 10, 1024, 3, 3, 1, 3, Positions.ABSOLUTE, 0.02);
         };
     }
 
@@ -323,7 +329,8 @@ public final class BertExperiment implements Experiment {
     /** The model of one arm and attention: byte vocabulary, the arm's projection init and attention dropout. */
     static ModelConfig config(Size r, Arm arm, String kind, double hiddenDropout) {
         ModelConfig c = ModelConfig.bert(ByteText.BERT_VOCAB, r.hidden(), r.layers(), r.heads(), r.intermediate(), r.seq())
-                .withPadTokenId(ByteText.PAD).withInitRange(r.initRange());
+                .withPadTokenId(ByteText.PAD).withInitRange(r.initRange())
+                .withRotaryDim(r.positions() == Positions.ROTARY ? r.hidden() / r.heads() : 0);
         return arm == Arm.FAIR
                 ? c.withDropout(hiddenDropout, 0).withProjectionInit(ModelConfig.ProjectionInit.BASELINE)
                 : c.withDropout(hiddenDropout, 0.1).withProjectionInit(ReferenceRecipe.projectionInit(kind));
@@ -356,23 +363,6 @@ public final class BertExperiment implements Experiment {
     /** The held-out MLM batches: the same windows and masks for every run of a recipe. */
     static List<MlmBatch> heldOut(Size r, int[] validation) {
         return new MlmWindows(validation, r.batch(), r.seq(), r.maskRate(), HELD_OUT_SEED).heldOut(r.evalBatches());
-    }
-
-    static final String POSITIONS = "bert.embeddings.position_embeddings.weight";
-
-    /** PE(pos, 2i) = sin(pos / 10000^(2i/E)), PE(pos, 2i+1) = cos(...), times initRange * sqrt(2) (std initRange). */
-    static void sinusoidalPositions(Parameter table, ModelConfig c) {
-        int n = (int) table.shape()[0], e = (int) table.shape()[1];
-        double[] v = new double[n * e];
-        for (int pos = 0; pos < n; pos++) {
-            for (int i = 0; i < e; i += 2) {
-                double angle = pos / Math.pow(10000, (double) i / e);
-                v[pos * e + i] = Math.sin(angle) * c.initRange() * Math.sqrt(2);
-                if (i + 1 < e) v[pos * e + i + 1] = Math.cos(angle) * c.initRange() * Math.sqrt(2);
-            }
-        }
-        table.value().assign(org.nd4j.linalg.factory.Nd4j.create(v, new long[] {n, e}, org.nd4j.linalg.api.buffer.DataType.DOUBLE)
-                .castTo(table.value().dataType()));
     }
 
     /**
@@ -500,7 +490,6 @@ public final class BertExperiment implements Experiment {
                 s.validation().length, held.size() * (long) r.batch());
         Attention attention = ModelRuns.attention(kind, false);
         BertPreTraining model = new BertPreTraining(config(r, arm, kind, r.preDropout()), attention, seed);
-        if (r.positions() == Positions.SINUSOIDAL) sinusoidalPositions(model.parameters().get(POSITIONS), model.config());
         Trainer.Settings settings = ModelRuns.settings(r.preSteps(), r.preLr(), r.preWarmup(), true, seed,
                 evalEvery(r.preSteps(), r.preEvals()));
         long cpu0 = cpuNanos();

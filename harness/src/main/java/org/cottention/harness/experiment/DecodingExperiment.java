@@ -32,6 +32,12 @@ public final class DecodingExperiment implements Experiment {
     /** One-token steps run before measuring, on a state that is then dropped. */
     private static final int WARMUP_STEPS = 1000;
 
+    /** Its rows are timings: under --jobs N it still runs alone, with every thread. */
+    @Override
+    public boolean runsAlone() {
+        return true;
+    }
+
     @Override
     public String name() {
         return "decoding";

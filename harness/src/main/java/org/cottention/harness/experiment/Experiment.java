@@ -67,6 +67,15 @@ public interface Experiment {
         return false;
     }
 
+    /**
+     * Whether this experiment's configurations are timing measurements that must have the machine to themselves:
+     * under --jobs N the runner starts one only when nothing else runs, gives it every thread, and starts nothing
+     * beside it (its rows record jobs 1).
+     */
+    default boolean runsAlone() {
+        return false;
+    }
+
     /** Whether the table has rows of both attentions (the results check requires them then). */
     default boolean comparesAttentions() {
         return true;

@@ -38,7 +38,7 @@ public final class Experiments {
 
     public static List<Experiment> all() {
         return List.of(new AttentionScalingExperiment(), new DecodingExperiment(), new BertExperiment(),
-                new GptExperiment(), new StabiliserExperiment());
+                new GptExperiment(), new StabilityExperiment(), new StabiliserExperiment(), new RecallExperiment());
     }
 
     public static Optional<Experiment> find(String name) {

@@ -74,4 +74,9 @@ final class ModelRuns {
         }
         return n == 0 ? null : sum / n;
     }
+
+    /** A learning-curve cell as a table value: a number (NaN and infinities are written empty), or empty. */
+    static Object number(String cell) {
+        return cell.isEmpty() ? "" : Double.parseDouble(cell);
+    }
 }

@@ -46,7 +46,14 @@ public final class Reproduction {
     public static final int DEFAULT_JOBS = 1;
 
     /** What to run and where. threads: this machine's setting, split between the jobs. */
-    public record Settings(Profile profile, List<Experiment> experiments, String backend, Path dir, int jobs, int threads) {
+    /** command: the command line as the user typed it, for the report's header. */
+    public record Settings(Profile profile, List<Experiment> experiments, String backend, Path dir, int jobs, int threads,
+                           String command) {
+        /** These settings with one job at a time (a configuration that runs alone gets every thread). */
+        public Settings alone() {
+            return new Settings(profile, experiments, backend, dir, 1, threads, command);
+        }
+
         /** Threads of each child: floor(threads / jobs), at least 1. */
         public int childThreads() {
             return Math.max(1, threads / jobs);
@@ -159,7 +166,9 @@ public final class Reproduction {
         try {
             while (!waiting.isEmpty() || !running.isEmpty()) {
                 for (var it = waiting.iterator(); it.hasNext() && running.size() < s.jobs() && !STOPPING.get(); ) {
+                    if (running.values().stream().anyMatch(r -> r.experiment().runsAlone())) break;
                     Task t = it.next();
+                    if (t.experiment().runsAlone() && !running.isEmpty()) break;   // it waits for the machine to itself
                     List<String> blockedBy = t.config().after().stream().filter(failed::contains).toList();
                     if (!blockedBy.isEmpty()) {
                         it.remove();
@@ -171,7 +180,8 @@ public final class Reproduction {
                     if (t.config().after().stream().anyMatch(a -> planned.contains(a) && !finished.contains(a))) continue;
                     it.remove();
                     progress.starting(t.id());
-                    running.put(done.submit(() -> runChild(t.experiment(), t.config(), s)), t);
+                    Settings alone = t.experiment().runsAlone() ? s.alone() : s;
+                    running.put(done.submit(() -> runChild(t.experiment(), t.config(), alone)), t);
                 }
                 if (running.isEmpty()) {   // cannot happen with dependencies on earlier configurations; say so if it does
                     waiting.forEach(t -> failures.add(t.id() + " (not run: waits for " + t.config().after() + ")"));
@@ -238,7 +248,7 @@ public final class Reproduction {
                     Files.copy(published, staging.resolve(published.getFileName()));   // for the README; unchanged
                 }
             }
-            ReportWriter.write(staging, s.profile());
+            ReportWriter.write(staging, s.profile(), s.command());
             try (Stream<Path> files = Files.list(staging)) {
                 List<Path> all = files.filter(Files::isRegularFile).sorted().toList();
                 plots = (int) all.stream().filter(p -> p.toString().endsWith(".png")).count();

@@ -20,6 +20,9 @@ import org.cottention.reference.StabilizerExponent;
  * checkpoints of the cosine BERT (pretraining) and cosine GPT-J runs, against the initial sigma(0.5) = 0.6225.
  */
 public final class StabiliserExperiment implements Experiment {
+    /** The models of the table: BERT, GPT-J, and the GPT-J control without weight decay on m. */
+    static final List<String> MODELS = List.of("bert", "gptj", "gptj-" + GptExperiment.M_NO_DECAY);
+
     private static final Pattern LAYER = Pattern.compile("\\.(\\d+)\\.");
 
     @Override
@@ -45,33 +48,58 @@ public final class StabiliserExperiment implements Experiment {
                 Column.number("initial_sigma_m").required(), Column.number("change").required());
     }
 
-    /** It reads the final checkpoints of the cosine BERT pretraining and the cosine GPT-J run. */
+    /**
+     * It reads the final checkpoints of the cosine BERT pretraining, of the largest GPT rung's cosine run (seed 1), and
+     * of the GPT control without weight decay on m (seed 1), which tells a decrease the gradient drives from one
+     * weight decay alone would give.
+     */
     @Override
     public List<RunConfig> configs(Profile profile) {
-        return List.of(new RunConfig("bert-cosine", Map.of("model", "bert")).after("bert/pretrain-cosine"),
-                new RunConfig("gpt-cosine", Map.of("model", "gpt")).after("gpt/lm-cosine"));
+        GptExperiment.Plan gpt = GptExperiment.plan(profile);
+        List<RunConfig> out = new ArrayList<>();
+        out.add(new RunConfig("bert-cosine", Map.of("model", "bert")).after("bert/pretrain-cosine"));
+        out.add(new RunConfig("gpt-cosine", Map.of("model", "gpt", "run", gptTop(gpt))).after("gpt/" + gptTop(gpt)));
+        if (!gpt.swept().isEmpty()) {
+            String control = GptExperiment.M_NO_DECAY + "-" + gpt.armRung().name() + "-cosine-seed1";
+            out.add(new RunConfig("gpt-cosine-m-no-decay", Map.of("model", "gpt", "run", control)).after("gpt/" + control));
+        }
+        return out;
+    }
+
+    /** The GPT run Fig. 4 reads: the largest rung's cosine ladder run, seed 1 (the ladder's top rung is never swept). */
+    static String gptTop(GptExperiment.Plan gpt) {
+        return "ladder-" + gpt.ladder().get(gpt.ladder().size() - 1).name() + "-cosine-seed1";
+    }
+
+    private static GptExperiment.Rung rung(GptExperiment.Plan gpt, String run) {
+        return gpt.rung(run.replaceAll("^(ladder|" + GptExperiment.M_NO_DECAY + ")-", "").replaceAll("-cosine-seed\\d+$", ""));
     }
 
     /** One row per head of every layer of the model. */
     @Override
     public OptionalInt expectedRows(RunConfig c, Profile profile) {
-        boolean bert = c.get("model").equals("bert");
-        return OptionalInt.of(bert ? BertExperiment.size(profile).layers() * BertExperiment.size(profile).heads()
-                : GptExperiment.size(profile).layers() * GptExperiment.size(profile).heads());
+        if (c.get("model").equals("bert")) return OptionalInt.of(BertExperiment.size(profile).layers() * BertExperiment.size(profile).heads());
+        GptExperiment.Rung r = rung(GptExperiment.plan(profile), c.get("run"));
+        return OptionalInt.of(r.layers() * r.heads());
     }
 
     /** Reading a checkpoint: its parameters and two AdamW moments as doubles, 24 bytes per parameter; no FLOPs. */
     @Override
     public Resources resources(RunConfig c, Profile profile) {
-        double params = c.get("model").equals("bert") ? BertExperiment.parameters(BertExperiment.size(profile))
-                : GptExperiment.parameters(GptExperiment.size(profile));
+        double params;
+        if (c.get("model").equals("bert")) {
+            params = BertExperiment.parameters(BertExperiment.size(profile));
+        } else {
+            GptExperiment.Rung r = rung(GptExperiment.plan(profile), c.get("run"));
+            params = r.nonEmbedding() + 2.0 * 257 * r.hidden();
+        }
         return Resources.estimate(Resources.JVM_MIB, 24 * params, 0);
     }
 
     @Override
     public List<Map<String, Object>> run(RunConfig c, Profile profile, Path out, PrintStream log) throws IOException {
         boolean bert = c.get("model").equals("bert");
-        Path checkpoints = (bert ? BertExperiment.pretrainDir(out, "cosine") : GptExperiment.runDir(out, "cosine"))
+        Path checkpoints = (bert ? BertExperiment.pretrainDir(out, "cosine") : GptExperiment.runDir(out, c.get("run")))
                 .resolve("checkpoints");
         if (!Checkpoint.exists(checkpoints)) {
             throw new IllegalStateException("no checkpoint in " + checkpoints + ": run the " + (bert ? "bert" : "gpt")
@@ -90,7 +118,7 @@ public final class StabiliserExperiment implements Experiment {
             for (int h = 0; h < heads; h++) {
                 double m = ck.params()[offset + h], sigma = StabilizerExponent.sigmoid(m);
                 Map<String, Object> r = new LinkedHashMap<>();
-                r.put("model", bert ? "bert" : "gptj");
+                r.put("model", bert ? "bert" : c.key().endsWith(GptExperiment.M_NO_DECAY) ? "gptj-m-no-decay" : "gptj");
                 r.put("attention", "cosine");
                 r.put("implementation", bert ? "cosine-linear" : "cosine-chunked");
                 r.put("shape", "heads " + heads);
@@ -120,9 +148,10 @@ public final class StabiliserExperiment implements Experiment {
                 .subtitle("every head of every layer of the cosine models")
                 .x("sigma(m)", Plots.Scale.LINEAR).y("heads (count)", Plots.Scale.LINEAR_INTEGER)
                 .marker(initial, String.format(Locale.ROOT, "initial sigma(0.5) = %.4f", initial));
-        for (String model : new String[] {"bert", "gptj"}) {
-            f.histogram("cosine " + model, rows.stream().filter(r -> r.get("model").equals(model))
-                    .mapToDouble(r -> Double.parseDouble(r.get("sigma_m"))).toArray());
+        for (String model : MODELS) {
+            double[] sigma = rows.stream().filter(r -> r.get("model").equals(model))
+                    .mapToDouble(r -> Double.parseDouble(r.get("sigma_m"))).toArray();
+            if (sigma.length > 0) f.histogram("cosine " + model, sigma);
         }
         f.write(into.resolve("stabiliser_sigma_m.png"));
     }
@@ -130,7 +159,7 @@ public final class StabiliserExperiment implements Experiment {
     @Override
     public String markdown(Profile profile, List<Map<String, String>> rows) {
         StringBuilder sb = new StringBuilder("| model | heads | mean sigma(m) | min | max | heads below 0.6225 |\n|---|---|---|---|---|---|\n");
-        for (String model : new String[] {"bert", "gptj"}) {
+        for (String model : MODELS) {
             double[] s = rows.stream().filter(r -> r.get("model").equals(model))
                     .mapToDouble(r -> Double.parseDouble(r.get("sigma_m"))).toArray();
             if (s.length == 0) continue;
@@ -154,13 +183,13 @@ public final class StabiliserExperiment implements Experiment {
         List<Map<String, String>> rows = tables.getOrDefault(name(), List.of());
         if (rows.isEmpty()) return List.of(Claim.notMeasured("4", claim, paper, "stabiliser experiment not run"));
         List<Claim> out = new ArrayList<>();
-        char sub = 'a';
-        for (String model : new String[] {"bert", "gptj"}) {
+        for (String model : MODELS) {
             double[] change = rows.stream().filter(r -> r.get("model").equals(model))
                     .mapToDouble(r -> Double.parseDouble(r.get("change"))).toArray();
             if (change.length == 0) continue;
             Stats.Interval x = Stats.mean(change);
-            out.add(Claim.of("4" + sub++, claim + " (" + model + ")", paper, "mean change of sigma(m) over heads, end - "
+            out.add(Claim.of("4" + (char) ('a' + MODELS.indexOf(model)), claim + " (" + model + (model.endsWith(GptExperiment.M_NO_DECAY)
+                    ? ": our control, no weight decay on m, which alone pulls m towards 0" : "") + ")", paper, "mean change of sigma(m) over heads, end - "
                     + "initial", x, "interval below 0", Verdict.negative(x), String.format(Locale.ROOT,
                     "%s: %d heads, sigma(m) change %s", model, change.length, Verdict.describe(x, "%.4f"))));
         }

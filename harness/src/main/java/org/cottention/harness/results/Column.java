@@ -30,8 +30,11 @@ public record Column(String name, Type type, Set<String> values, Predicate<Map<S
 
     public enum Type { TEXT, INTEGER, NUMBER, ONE_OF, STATUS }
 
-    /** The status of a row: it ran ({@code ok}) or it was skipped, with the reason ({@code skipped: ...}). */
-    public static final String OK = "ok", SKIPPED = "skipped: ";
+    /**
+     * The status of a row: it ran ({@code ok}), it was skipped, with the reason ({@code skipped: ...}), or it ran
+     * and diverged ({@code diverged: ...}: a training run whose loss blew up, an outcome the claims count).
+     */
+    public static final String OK = "ok", SKIPPED = "skipped: ", DIVERGED = "diverged: ";
 
     private static final java.util.regex.Pattern DECIMAL =
             java.util.regex.Pattern.compile("[-+]?(\\d+\\.?\\d*|\\.\\d+)([eE][-+]?\\d+)?");
@@ -106,8 +109,10 @@ public record Column(String name, Type type, Set<String> values, Predicate<Map<S
                         : Optional.of(name + " = '" + v + "', expected one of " + new java.util.TreeSet<>(values));
             }
             case STATUS -> {
-                return v.equals(OK) || v.startsWith(SKIPPED) && v.length() > SKIPPED.length() ? Optional.empty()
-                        : Optional.of(name + " = '" + v + "', expected 'ok' or 'skipped: REASON'");
+                boolean known = v.equals(OK) || v.startsWith(SKIPPED) && v.length() > SKIPPED.length()
+                        || v.startsWith(DIVERGED) && v.length() > DIVERGED.length();
+                return known ? Optional.empty()
+                        : Optional.of(name + " = '" + v + "', expected 'ok', 'skipped: REASON' or 'diverged: REASON'");
             }
             case INTEGER -> {
                 try {

@@ -336,6 +336,11 @@ public final class Trainer<B> {
 
     /** Mean held-out main loss (weighted by predictions) and accuracy. */
     public double[] evaluate() {
+        return evaluate(model, heldOut);
+    }
+
+    /** Mean main loss of a model over batches (weighted by predictions) and accuracy; NaN for no predictions. */
+    public static <B> double[] evaluate(Model<B> model, List<B> heldOut) {
         double lossSum = 0;
         long count = 0, correct = 0;
         for (B b : heldOut) {

@@ -28,6 +28,32 @@ class SpeedGateTest {
     }
 
     @Test
+    void eachVerdictAtItsThreshold() {
+        SpeedGate.Timing ref = new SpeedGate.Timing(10, 1000);
+        assertEquals("ok", SpeedGate.verdict(ref, new SpeedGate.Timing(15, 1000), 0.5), "exactly at the limit passes");
+        assertEquals("ok", SpeedGate.verdict(ref, new SpeedGate.Timing(4, 1010), 0.5), "faster, within the allocation slack");
+        assertEquals("SLOWER", SpeedGate.verdict(ref, new SpeedGate.Timing(15.01, 1000), 0.5));
+        assertEquals("ALLOCATES MORE", SpeedGate.verdict(ref, new SpeedGate.Timing(10, 1011), 0.5));
+        assertEquals("SLOWER, ALLOCATES MORE", SpeedGate.verdict(ref, new SpeedGate.Timing(21, 2000), 1.0));
+        assertEquals("ok", SpeedGate.verdict(ref, new SpeedGate.Timing(19.9, 1000), SpeedGate.DECODE_THRESHOLD));
+        assertEquals("MISSING", SpeedGate.verdict(ref, null, 0.5));
+        SpeedGate.Timing unmeasured = new SpeedGate.Timing(10, -1);
+        assertEquals("ok", SpeedGate.verdict(unmeasured, new SpeedGate.Timing(11, -1), 0.5), "no allocation recorded");
+        assertEquals("MISSING", SpeedGate.verdict(null, ref, 0.5));
+    }
+
+    @Test
+    void theTrainingStepIsGatedForBothAttentions() {
+        List<String> keys = SpeedGate.configs(1).stream().map(SpeedGate.Config::key).toList();
+        assertTrue(keys.contains("TrainStepBenchmark.step attention=cosine model=gpt"), keys.toString());
+        assertTrue(keys.contains("TrainStepBenchmark.step attention=softmax model=gpt"), keys.toString());
+        assertTrue(keys.contains("TrainStepBenchmark.step attention=cosine model=bert"), keys.toString());
+        for (SpeedGate.Config c : SpeedGate.configs(2)) {
+            assertEquals("2", c.params().get("repeat"), "every gated configuration can be slowed: " + c.key());
+        }
+    }
+
+    @Test
     void aMissingReferenceFileSaysHowToCreateIt(@TempDir Path dir) {
         CliException e = assertThrows(CliException.class, () -> ReferenceBuild.readCommitFile(dir.resolve("none")));
         assertTrue(e.getMessage().contains("--set-reference"), e.getMessage());

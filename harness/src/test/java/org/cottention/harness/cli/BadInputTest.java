@@ -284,13 +284,18 @@ class BadInputTest {
         // check-results (its own parser)
         add("check-results without --dir", "--dir is required", "check-results");
         add("check-results --dir without a value", "--dir needs a value", "check-results", "--dir");
-        add("check-results unknown flag", "--bogus|known flags", "check-results", "--bogus");
+        add("check-results unknown flag", "unknown flag --bogus", "check-results", "--dir", ".", "--bogus");
 
         // reproduce: argument errors caught before any work
         add("reproduce unknown profile", "reproduce|fast", "reproduce", "--profile", "fast", "--out", out.toString());
         add("reproduce unknown experiment", "reproduce|nope|experiments:", "reproduce", "--only", "nope", "--out", out.toString());
         add("reproduce on CUDA", "--backend cuda", "reproduce", "--backend", "cuda", "--out", out.toString());
-        add("reproduce mistyped flag", "--profle|known flags", "reproduce", "--profle", "smoke");
+        add("reproduce mistyped flag", "--profle|did you mean --profile?", "reproduce", "--profle", "smoke");
+        // --list is the dry parse ./reproduce.sh runs before it downloads data: it checks every value too.
+        add("reproduce --list unknown profile", "reproduce|fast", "reproduce", "--list", "--profile", "fast");
+        add("reproduce --list unknown experiment", "reproduce|nope", "reproduce", "--list", "--only", "nope");
+        add("reproduce --list bad slurm time", "--slurm-time", "reproduce", "--list", "--executor", "slurm",
+                "--slurm-time", "soon");
 
         // the command itself
         add("unknown command", "tarin|did you mean train?", "tarin");

@@ -38,7 +38,7 @@ class PlotsCommandTest {
         String o = out.toString();
         assertTrue(o.contains("attention_scaling: 18 figures (PNG + SVG)"), o);
         assertTrue(o.contains("bert: 3 figures (PNG + SVG)"), "BERT's curves are rows of its table: " + o);
-        for (String f : List.of("decoding_memory_vs_position", "gpt_learning_curves", "stabiliser_sigma_m",
+        for (String f : List.of("decoding_memory_vs_position", "gpt_gap_vs_size", "stabiliser_sigma_m",
                 "bert_pretraining_curves", "bert_finetuning_imdb", "bert_finetuning_acceptability")) {
             assertTrue(Files.size(dir.resolve(f + ".png")) > 0 && Files.size(dir.resolve(f + ".svg")) > 0, f);
         }

@@ -28,7 +28,9 @@ public final class PlotFixtures {
         t.put("decoding", decoding());
         t.put("bert", bert());
         t.put("gpt", gpt());
+        t.put("stability", stability());
         t.put("stabiliser", stabiliser());
+        t.put("recall", recall());
         return t;
     }
 
@@ -70,19 +72,71 @@ public final class PlotFixtures {
         return rows;
     }
 
+    /**
+     * A GPT ladder: rungs XS (swept at two learning rates), S and M (ladder runs, two seeds), the two arms at XS;
+     * every run a curve of 20 steps (held-out every 5) and its final row. Cosine is 0.05 bits/byte behind at XS,
+     * less at each larger rung.
+     */
     static List<Map<String, String>> gpt() {
         List<Map<String, String>> rows = new ArrayList<>();
-        String[] variants = {"softmax", "cosine", "cosine-no-stabiliser"};
-        for (int v = 0; v < variants.length; v++) {
-            for (int step = 1; step <= 100; step++) {
-                double loss = 2 + v * 0.2 + 3.5 * Math.exp(-step / 15.0);
-                rows.add(row("gpt", "variant", variants[v], "phase", "curve", "step", step, "train_loss", loss,
-                        "eval_loss", step % 20 == 0 ? loss + 0.1 : "", "model", "gptj-L4-E128-H2", "shape", "L4 E128 H2",
-                        "status", "ok", "attention", variants[v].startsWith("cosine") ? "cosine" : "softmax"));
+        String[][] rungs = {{"XS", "49152", "gptj-L1-E64-H1"}, {"S", "98304", "gptj-L2-E64-H1"}, {"M", "196608", "gptj-L1-E128-H2"}};
+        for (int i = 0; i < rungs.length; i++) {
+            for (String kind : new String[] {"cosine", "softmax"}) {
+                double base = 4.5 - 0.3 * i + (kind.equals("cosine") ? 0.05 / (i + 1) : 0);
+                if (i == 0) {
+                    for (double lr : new double[] {3e-3, 3e-2}) gptRun(rows, "sweep", "baseline", rungs[i], kind, 1, lr, base + (lr < 1e-2 ? 0.4 : 0));
+                } else {
+                    for (int seed = 1; seed <= 2; seed++) gptRun(rows, "ladder", "baseline", rungs[i], kind, seed, 3e-2, base + 0.01 * seed);
+                }
             }
-            rows.add(row("gpt", "variant", variants[v], "phase", "final", "step", 100, "train_loss", 2 + v * 0.2,
-                    "eval_loss", 2.1 + v * 0.2, "model", "gptj-L4-E128-H2", "shape", "L4 E128 H2", "status", "ok",
-                    "attention", variants[v].startsWith("cosine") ? "cosine" : "softmax"));
+        }
+        gptRun(rows, "arm", "reference-init", rungs[0], "cosine", 1, 3e-2, 4.6);
+        gptRun(rows, "arm", "m-no-decay", rungs[0], "cosine", 1, 3e-2, 4.55);
+        return rows;
+    }
+
+    private static void gptRun(List<Map<String, String>> rows, String role, String arm, String[] rung, String kind, int seed,
+                               double lr, double bitsPerByte) {
+        String config = role.equals("sweep") ? "sweep-" + rung[0] + "-" + kind + "-lr" + lr : role + "-" + arm + "-" + rung[0] + "-" + kind + "-seed" + seed;
+        Object[] common = {"config", config, "role", role, "arm", arm, "rung", rung[0], "attention", kind, "seed", seed, "lr", lr,
+            "model", rung[2], "shape", rung[2] + " s64", "non_embedding_parameters", rung[1], "parameters", Long.parseLong(rung[1]) + 20000,
+            "tokens_per_parameter", 0.03, "status", "ok"};
+        for (int step = 1; step <= 20; step++) {
+            double bpb = bitsPerByte + 3 * Math.exp(-step / 5.0);
+            rows.add(row("gpt", concat(common, "phase", "curve", "step", step, "train_loss", bpb * Math.log(2),
+                    "grad_norm", 1.0, "val_bits_per_byte", step % 5 == 0 ? bpb : "", "val_loss", step % 5 == 0 ? bpb * Math.log(2) : "",
+                    "sigma_m_mean", kind.equals("cosine") ? 0.6225 - step * (arm.equals("m-no-decay") ? 0.0005 : 0.001) : "",
+                    "sigma_m_min", kind.equals("cosine") ? 0.60 - step * 0.001 : "", "sigma_m_max", kind.equals("cosine") ? 0.64 : "")));
+        }
+        rows.add(row("gpt", concat(common, "phase", "final", "step", 20, "train_loss", bitsPerByte * Math.log(2), "grad_norm", 1.0,
+                "val_loss", bitsPerByte * Math.log(2), "val_bits_per_byte", bitsPerByte, "test_loss", (bitsPerByte + 0.01) * Math.log(2),
+                "test_bits_per_byte", bitsPerByte + 0.01, "tokens_per_s", 1500, "mfu", 0.3, "wall_s", 4)));
+    }
+
+    private static Object[] concat(Object[] a, Object... b) {
+        Object[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    /** The stability ablation: two lengths, with and without the stabiliser, one seed; without diverges at s 1024. */
+    static List<Map<String, String>> stability() {
+        List<Map<String, String>> rows = new ArrayList<>();
+        for (int seq : new int[] {256, 1024}) {
+            for (String arm : new String[] {"with", "without"}) {
+                boolean diverges = arm.equals("without") && seq == 1024;
+                String status = diverges ? "diverged: training loss above the first step's at step 12" : "ok";
+                Object[] common = {"config", "s" + seq + "-lrx1-seed1-" + arm, "seq", seq, "lr", 0.03, "lr_factor", 1.0, "seed", 1,
+                    "stabiliser", arm, "attention", "cosine", "status", status};
+                for (int step = 1; step <= (diverges ? 12 : 20); step++) {
+                    double loss = diverges && step > 6 ? 3 + step : 3 + 2 * Math.exp(-step / 5.0);
+                    rows.add(row("stability", concat(common, "phase", "curve", "step", step, "train_loss", loss, "grad_norm", 1,
+                            "sigma_m_mean", arm.equals("with") ? 0.62 : 1e-13)));
+                }
+                rows.add(row("stability", concat(common, "phase", "final", "step", diverges ? 12 : 20, "train_loss", 3.1,
+                        "grad_norm", 1, "val_loss", diverges ? "" : 3.2, "sigma_m_mean", 0.62, "diverged_step", diverges ? 12 : "",
+                        "tokens_per_s", 1000, "wall_s", 3)));
+            }
         }
         return rows;
     }
@@ -123,6 +177,34 @@ public final class PlotFixtures {
                                     "status", "ok", "pretrain_seed", p, "finetune_seed", f, "step", step,
                                     "eval_loss", 0.6, "eval_accuracy", 0.6 + 0.1 * (1 - Math.exp(-step / 100.0)) + 0.01 * f));
                         }
+                    }
+                }
+            }
+        }
+        return rows;
+    }
+
+    /**
+     * The recall sweep (seed 1 at three rates) and a second seed at the best rate, per attention and width, with the
+     * accuracies of the probes in docs/recall.md: softmax ~1.0 at every N, cosine falling at N = 16.
+     */
+    static List<Map<String, String>> recall() {
+        List<Map<String, String>> rows = new ArrayList<>();
+        int[] pairs = {2, 4, 8, 16};
+        for (int width : new int[] {64, 128}) {
+            for (String kind : new String[] {"cosine", "softmax"}) {
+                double[] good = kind.equals("softmax") ? new double[] {1, 1, 1, 1}
+                        : width == 64 ? new double[] {0.91, 0.98, 0.91, 0.63} : new double[] {0.9, 0.99, 0.95, 0.73};
+                for (String lr : new String[] {"5e-4", "1e-3", "2e-3", "seed2"}) {
+                    for (int i = 0; i < pairs.length; i++) {
+                        boolean best = lr.equals("1e-3") || lr.equals("seed2");
+                        double acc = best ? good[i] - (lr.equals("seed2") ? 0.05 * i / 3 : 0) : 0.9 / pairs[i];
+                        rows.add(row("recall", "attention", kind, "status", "ok", "role", lr.equals("seed2") ? "replicate"
+                                : "sweep", "seed", lr.equals("seed2") ? 2 : 1, "lr", lr.equals("seed2") ? "1e-3" : lr,
+                                "width", width, "heads", width / 64, "head_dim", 64, "layers", 2, "seq_len", 64, "vocab", 128,
+                                "pairs", pairs[i], "steps", 1000, "batch", 32, "valid_accuracy", acc, "test_accuracy", acc,
+                                "state_bytes", kind.equals("cosine") ? 2 * (width / 64) * 64 * 64 * 4 : 2 * 2 * 64 * width * 4,
+                                "step_cpu_ms", width == 64 ? 33.0 : 66.0, "train_cpu_s", width == 64 ? 33.0 : 66.0));
                     }
                 }
             }

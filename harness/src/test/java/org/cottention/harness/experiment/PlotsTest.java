@@ -72,12 +72,18 @@ class PlotsTest {
     }
 
     @Test
-    void learningCurvesListEachVariantOnce() throws Exception {
-        List<String> gpt = figure("gpt_learning_curves");
-        assertTrue(gpt.contains("GPT-J causal LM: cross-entropy vs step"), gpt.toString());
-        for (String v : List.of("softmax", "cosine", "cosine-no-stabiliser")) {
+    void learningCurvesListEachRunOnce() throws Exception {
+        List<String> gpt = figure("gpt_curves_M");
+        assertTrue(gpt.contains("GPT-J M: held-out bits per byte vs step"), gpt.toString());
+        for (String v : List.of("cosine seed 1", "cosine seed 2", "softmax seed 1", "softmax seed 2")) {
             assertEquals(1, gpt.stream().filter(v::equals).count(), v + " once in the legend: " + gpt);
         }
+        assertTrue(figure("gpt_curves_XS").contains("cosine seed 1"), "a swept rung's curve is its best sweep run");
+        assertTrue(figure("gpt_gap_vs_size").containsAll(List.of("cosine - softmax", "gap (bits/byte)", "non-embedding parameters")));
+        assertTrue(figure("gpt_lr_sweep").containsAll(List.of("XS cosine", "XS softmax", "learning rate")));
+        assertTrue(figure("gpt_sigma_m").containsAll(List.of("weight decay on m (reference)", "no weight decay on m")));
+        List<String> stability = figure("stability_curves");
+        assertTrue(stability.containsAll(List.of("s256 lr x1 with", "s1024 lr x1 without")), stability.toString());
         List<String> bert = figure("bert_pretraining_curves");
         assertTrue(bert.containsAll(List.of("BERT pretraining: held-out masked-LM loss", "cosine", "softmax",
                 "unigram (byte frequencies)", "context-free (unigram + masking rule)", "step")), bert.toString());
@@ -87,6 +93,19 @@ class PlotsTest {
                     ft.toString());
             assertEquals(1, ft.stream().filter("cosine"::equals).count(), "one legend entry per attention: " + ft);
         }
+    }
+
+    @Test
+    void recallFiguresPerWidthAndAgainstStateBytes() throws Exception {
+        for (String width : List.of("64", "128")) {
+            List<String> text = figure("recall_pairs_E" + width);
+            assertTrue(text.containsAll(List.of("MQAR accuracy vs key-value pairs, E = " + width, "softmax", "cosine",
+                    "key-value pairs N", "test accuracy", "2", "4", "8", "16")), text.toString());
+            assertEquals(1, text.stream().filter("cosine"::equals).count(), "seeds stay out of the legend: " + text);
+        }
+        List<String> state = figure("recall_state");
+        assertTrue(state.containsAll(List.of("MQAR accuracy vs state bytes", "state bytes per sequence", "32k", "64k",
+                "128k")), state.toString());
     }
 
     @Test

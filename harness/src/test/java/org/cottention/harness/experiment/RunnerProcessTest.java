@@ -105,17 +105,22 @@ class RunnerProcessTest {
         Process first = reproduce(Map.of("OMP_NUM_THREADS", "2"), "first.txt", "--only", "decoding", "--jobs", "2");
         assertEquals(0, first.waitFor(), Jvm.read(tmp.resolve("first.txt")));
         assertTrue(Jvm.read(tmp.resolve("first.txt")).contains("2 job(s) at once, 1 thread(s) each"));
+        // Decoding's rows are timings: it runs alone, with both threads, whatever --jobs says.
+        assertTrue(decoding.runsAlone());
         List<Map<String, String>> rows = Experiments.readCsv(out().resolve("decoding.csv"));
         assertEquals(List.of(), ResultsCheck.checkTable(out().resolve("decoding.csv"), decoding, rows));
         for (Map<String, String> r : rows) {
-            assertEquals("1", r.get("threads"));
-            assertEquals("2", r.get("jobs"));
+            assertEquals("2", r.get("threads"));
+            assertEquals("1", r.get("jobs"));
             assertEquals("local", r.get("executor"));
         }
         for (RunConfig c : decoding.configs(Profile.SMOKE)) {
             String log = Jvm.read(Shards.log(out(), decoding, c));
-            assertTrue(log.contains("threads: ND4J 1, OpenMP 1, OpenBLAS 1 (OMP_NUM_THREADS=1)"), log);
+            assertTrue(log.contains("threads: ND4J 2, OpenMP 2, OpenBLAS 2 (OMP_NUM_THREADS=2)"), log);
         }
+        Reproduction.Settings two = new Reproduction.Settings(Profile.SMOKE, List.of(), "cpu", out(), 2, 2, "x");
+        assertEquals(1, two.childThreads(), "two jobs split two threads");
+        assertEquals(2, two.alone().childThreads());
         Path before = tmp.resolve("before");
         Files.createDirectories(before);
         Files.copy(out().resolve("decoding.csv"), before.resolve("decoding.csv"));

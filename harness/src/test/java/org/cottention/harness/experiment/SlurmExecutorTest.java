@@ -72,17 +72,21 @@ class SlurmExecutorTest {
         int all = Experiments.all().stream().mapToInt(e -> e.configs(Profile.PAPER).size()).sum();
         assertEquals(all, tasks, "every configuration in exactly one array");
         assertEquals(List.of("array-attention_scaling-0.sbatch", "array-bert-0.sbatch", "array-bert-1.sbatch",
-                "array-decoding-0.sbatch", "array-gpt-0.sbatch", "array-stabiliser-1.sbatch"), names);
+                "array-decoding-0.sbatch", "array-gpt-0.sbatch", "array-recall-0.sbatch", "array-recall-1.sbatch",
+                "array-stabiliser-1.sbatch", "array-stability-0.sbatch"), names);
         // The fine-tuning runs (wave 1) are the second BERT array; the stabiliser reads the cosine BERT and GPT runs.
         assertTrue(Files.readString(slurm.resolve("array-bert-1.sbatch")).contains("configs=(finetune-"));
         String submit = Files.readString(slurm.resolve("submit.sh"));
         assertTrue(submit.contains("array_bert_1=\"$(submit --dependency=afterok:$array_bert_0 array-bert-1.sbatch)\""), submit);
         assertTrue(submit.contains("--dependency=afterok:$array_bert_0:$array_gpt_0 array-stabiliser-1.sbatch"), submit);
+        // The recall experiment's later seeds (wave 1) train at the rate its seed-1 sweep (wave 0) chose.
+        assertTrue(submit.contains("--dependency=afterok:$array_recall_0 array-recall-1.sbatch"), submit);
         assertTrue(submit.contains("report=\"$(submit --dependency=afterok:$array_attention_scaling_0:$array_decoding_0:"
-                + "$array_bert_0:$array_bert_1:$array_gpt_0:$array_stabiliser_1 report.sbatch)\""), submit);
+                + "$array_bert_0:$array_bert_1:$array_gpt_0:$array_stability_0:$array_stabiliser_1:$array_recall_0:$array_recall_1 "
+                + "report.sbatch)\""), submit);
         String report = Files.readString(slurm.resolve("report.sbatch"));
         assertTrue(report.contains("./cottention reproduce --report-only --profile paper --out " + dir
-                + " --only attention_scaling,decoding,bert,gpt,stabiliser"), report);
+                + " --only attention_scaling,decoding,bert,gpt,stability,stabiliser,recall"), report);
         assertTrue(Files.isDirectory(slurm.resolve("logs")), "Slurm does not create the --output folder");
     }
 
@@ -93,8 +97,9 @@ class SlurmExecutorTest {
                 "--slurm-limit", "2", "--slurm-partition", "gpu", "--slurm-extra=--account=abc --qos=high");
         assertEquals(0, r.code(), r.err());
         String text = Files.readString(dir.resolve(".slurm/array-gpt-0.sbatch"));
+        long firstWave = new GptExperiment().configs(Profile.SMOKE).stream().filter(c -> c.after().isEmpty()).count();
         for (String[] want : new String[][] {{"mem", "8G"}, {"time", "2:00:00"}, {"gres", "gpu:1"}, {"cpus-per-task", "4"},
-                {"array", "0-2%2"}, {"partition", "gpu"}, {"account", "abc"}, {"qos", "high"}}) {
+                {"array", "0-" + (firstWave - 1) + "%2"}, {"partition", "gpu"}, {"account", "abc"}, {"qos", "high"}}) {
             assertEquals(want[1], line(text, want[0]), want[0] + " in\n" + text);
         }
         assertTrue(text.contains("export OMP_NUM_THREADS=\"${SLURM_CPUS_PER_TASK:-4}\""), text);

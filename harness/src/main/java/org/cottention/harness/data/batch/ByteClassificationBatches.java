@@ -34,6 +34,11 @@ public final class ByteClassificationBatches extends Batches<ClassificationBatch
         this(texts.stream().map(ByteClassificationBatches::bytes).toList(), labels, maxLen, 256, Truncation.HEAD);
     }
 
+    /** Byte level, a long text cut by the truncation. */
+    public ByteClassificationBatches(List<String> texts, int[] labels, int maxLen, Truncation truncation) {
+        this(texts.stream().map(ByteClassificationBatches::bytes).toList(), labels, maxLen, 256, truncation);
+    }
+
     /** texts as text ids 0..textVocab-1 (bytes: {@link #bytes}). */
     public ByteClassificationBatches(List<int[]> texts, int[] labels, int maxLen, int textVocab, Truncation truncation) {
         if (maxLen < 3) throw new IllegalArgumentException("maxLen must be at least 3, got " + maxLen);
@@ -55,6 +60,14 @@ public final class ByteClassificationBatches extends Batches<ClassificationBatch
         byte[] b = text.getBytes(StandardCharsets.UTF_8);
         int[] out = new int[b.length];
         for (int i = 0; i < b.length; i++) out[i] = b[i] & 0xFF;
+        return out;
+    }
+
+    /** The UTF-8 bytes of a text that a model of maxLen positions sees. */
+    public static byte[] visibleBytes(String text, int maxLen, Truncation truncation) {
+        int[] ids = visible(bytes(text), maxLen, truncation);
+        byte[] out = new byte[ids.length];
+        for (int i = 0; i < ids.length; i++) out[i] = (byte) ids[i];
         return out;
     }
 

@@ -51,6 +51,17 @@ public final class ByteText {
         return new ByteText(name, bytes.clone(), heldOutFraction);
     }
 
+    /** Documents as one stream of UTF-8 byte ids (0..255), a blank line between two documents. */
+    public static int[] join(java.util.List<String> documents) {
+        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+        for (int i = 0; i < documents.size(); i++) {
+            if (i > 0) all.write('\n');
+            if (i > 0) all.write('\n');
+            all.writeBytes(documents.get(i).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        return ids(all.toByteArray());
+    }
+
     public String source() {
         return source;
     }

@@ -5,6 +5,7 @@ import org.cottention.models.LmBatch;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import org.cottention.harness.data.text.Document;
 import org.cottention.harness.data.tokenize.Tokenizer;
@@ -80,5 +81,62 @@ public final class LmBatches extends Batches<LmBatch> {
             }
         }
         return new LmBatch(inputs, mask, labels);
+    }
+
+    /**
+     * A held-out set drawn evenly from every source of the documents (Gutenberg, State of the Union, Brown): from each
+     * source, windowsPerSource windows chosen at random without replacement (a generator seeded with seed), in
+     * batches of batchSize, sources interleaved. Fixed by the seed: the same set for every run. A source with fewer
+     * windows gives all it has.
+     */
+    public static List<LmBatch> balanced(List<Document> documents, Tokenizer tok, int window, int windowsPerSource,
+                                         int batchSize, long seed) {
+        Map<String, List<Document>> bySource = new java.util.TreeMap<>();
+        for (Document d : documents) bySource.computeIfAbsent(d.source(), k -> new ArrayList<>()).add(d);
+        List<LmBatches> sets = new ArrayList<>();
+        List<List<Integer>> picks = new ArrayList<>();
+        java.util.Random rng = new java.util.Random(seed);
+        for (List<Document> docs : bySource.values()) {
+            LmBatches b = of(docs, tok, window);
+            List<Integer> idx = new ArrayList<>(java.util.stream.IntStream.range(0, b.size()).boxed().toList());
+            java.util.Collections.shuffle(idx, rng);
+            sets.add(b);
+            picks.add(idx.subList(0, Math.min(windowsPerSource, idx.size())));
+        }
+        List<int[]> chosen = new ArrayList<>();                   // {source, window}, the sources taking turns
+        int most = picks.stream().mapToInt(List::size).max().orElse(0);
+        for (int i = 0; i < most; i++) {
+            for (int src = 0; src < picks.size(); src++) if (i < picks.get(src).size()) chosen.add(new int[] {src, picks.get(src).get(i)});
+        }
+        List<LmBatch> out = new ArrayList<>();
+        for (int from = 0; from < chosen.size(); from += batchSize) {
+            List<int[]> part = chosen.subList(from, Math.min(chosen.size(), from + batchSize));
+            // Each source's windows come from its own builder; the batch concatenates their rows.
+            List<LmBatch> pieces = new ArrayList<>();
+            for (int src = 0; src < sets.size(); src++) {
+                final int s = src;
+                int[] w = part.stream().filter(c -> c[0] == s).mapToInt(c -> c[1]).toArray();
+                if (w.length > 0) pieces.add(sets.get(src).batch(w, new SplittableRandom(0)));
+            }
+            out.add(concat(pieces, sets.get(0).endOfText));
+        }
+        return out;
+    }
+
+    /** The rows of several batches in one, padded to the longest (end-of-text inputs, ignored labels, mask 0). */
+    private static LmBatch concat(List<LmBatch> pieces, int endOfText) {
+        int s = pieces.stream().mapToInt(LmBatch::length).max().orElse(0), n = pieces.stream().mapToInt(LmBatch::batch).sum();
+        int[][] ids = filled(n, s, endOfText), labels = filled(n, s, CrossEntropy.IGNORE);
+        float[][] mask = new float[n][s];
+        int row = 0;
+        for (LmBatch b : pieces) {
+            for (int i = 0; i < b.batch(); i++, row++) {
+                System.arraycopy(b.ids()[i], 0, ids[row], 0, b.length());
+                System.arraycopy(b.labels()[i], 0, labels[row], 0, b.length());
+                if (b.mask() != null) System.arraycopy(b.mask()[i], 0, mask[row], 0, b.length());
+                else java.util.Arrays.fill(mask[row], 0, b.length(), 1f);
+            }
+        }
+        return new LmBatch(ids, mask, labels);
     }
 }
