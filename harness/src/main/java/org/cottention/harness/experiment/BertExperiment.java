@@ -131,8 +131,8 @@ public final class BertExperiment implements Experiment {
 
     /**
      * How the model sees positions. Learned absolute embeddings (BERT's) alone left our small byte-level encoders
-     * stuck near the context-free baseline at s = 128 in every budget we tried (docs/bert.md: 2.80-2.84 nats per
-     * masked byte after 600-2,000 steps against the context-free 2.9; sinusoidal initial positions did not help);
+     * stuck at the context-free baseline at s = 128 in every budget we tried (docs/bert.md: 2.80-2.84 nats per
+     * masked byte after 600-2,000 steps against the context-free 2.82; sinusoidal initial positions did not help);
      * adding rotary on q and k broke the plateau within 200 steps (2.39 at 400 steps).
      */
     enum Positions {
