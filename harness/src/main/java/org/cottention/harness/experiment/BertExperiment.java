@@ -628,14 +628,21 @@ public final class BertExperiment implements Experiment {
         return row;
     }
 
-    private static Map<String, Object> modelRow(Size r, Arm arm, String kind, String phase, String task, int p, int f,
-                                                Attention attention, long params, Trainer.Outcome o, long t0) {
+    /** The columns every row of one model run has (its final row and its curve rows); f = 0: a pretraining run. */
+    private static Map<String, Object> runRow(Size r, Arm arm, String kind, String phase, String task, int p, int f,
+                                              Attention attention) {
         Map<String, Object> row = baseRow(r, arm.label(), kind, phase, task);
         row.put("implementation", attention.name());
         row.put("shape", r.shape());
         row.put("seed", f == 0 ? p : 100L * p + f);
         row.put("pretrain_seed", p);
         row.put("finetune_seed", f == 0 ? "" : f);
+        return row;
+    }
+
+    private static Map<String, Object> modelRow(Size r, Arm arm, String kind, String phase, String task, int p, int f,
+                                                Attention attention, long params, Trainer.Outcome o, long t0) {
+        Map<String, Object> row = runRow(r, arm, kind, phase, task, p, f, attention);
         row.put("steps", o.steps());
         row.put("parameters", params);
         row.put("train_loss", o.lastLoss());
@@ -666,12 +673,7 @@ public final class BertExperiment implements Experiment {
                 n++;
             }
             if (x[loss].isEmpty()) continue;
-            Map<String, Object> row = baseRow(r, arm.label(), kind, phase, task);
-            row.put("implementation", attention.name());
-            row.put("shape", r.shape());
-            row.put("seed", f == 0 ? p : 100L * p + f);
-            row.put("pretrain_seed", p);
-            row.put("finetune_seed", f == 0 ? "" : f);
+            Map<String, Object> row = runRow(r, arm, kind, phase, task, p, f, attention);
             row.put("step", Long.parseLong(x[step]));
             row.put("train_loss", n == 0 ? Double.NaN : sum / n);
             row.put("eval_loss", Double.parseDouble(x[loss]));
