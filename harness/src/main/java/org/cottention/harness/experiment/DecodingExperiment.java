@@ -217,9 +217,11 @@ public final class DecodingExperiment implements Experiment {
     }
 
     /**
-     * Claim 8, from what was measured, not from the state's declared size: the bytes one decoding step allocated
-     * (its scratch, recorded by the workspace) at the last position against the first, and the process's resident
-     * memory over the run, cosine beside softmax. Either could grow if the state were not constant.
+     * Claim 8: held when, from the first position to the last, the bytes one cosine decoding step allocates (its
+     * scratch, measured by the workspace) and the bytes of its state grow by at most 5 %; did not hold otherwise.
+     * The process RSS is printed beside them but does not decide: each position is reached by a prefill whose k and
+     * v (P tokens each) are resident too, so RSS grows with P for either attention (about 218 MiB from 1k to 32k
+     * for cosine in the committed default run) although a cosine step needs the same memory at every position.
      */
     @Override
     public List<Claim> claims(Profile profile, Map<String, List<Map<String, String>>> tables) {
@@ -227,23 +229,30 @@ public final class DecodingExperiment implements Experiment {
         String paper = "paper 5 derivation, Fig. 2 (no numbers)";
         List<Map<String, String>> rows = tables.getOrDefault(name(), List.of());
         List<double[]> alloc = Plots.points(rows, r -> r.get("attention").equals("cosine"), "position", "step_alloc_bytes");
+        List<double[]> state = Plots.points(rows, r -> r.get("attention").equals("cosine"), "position", "state_mib");
         List<double[]> rss = Plots.points(rows, r -> r.get("attention").equals("cosine"), "position", "rss_mib");
         List<double[]> softAlloc = Plots.points(rows, r -> r.get("attention").equals("softmax"), "position", "step_alloc_bytes");
-        List<double[]> softRss = Plots.points(rows, r -> r.get("attention").equals("softmax"), "position", "rss_mib");
+        List<double[]> softState = Plots.points(rows, r -> r.get("attention").equals("softmax"), "position", "state_mib");
         if (alloc.size() < 2) return List.of(Claim.notMeasured("8", claim, paper, "decoding not run"));
-        double first = alloc.get(0)[1], last = alloc.get(alloc.size() - 1)[1], ratio = last / first;
+        double ratio = growth(alloc), stateRatio = growth(state);
         double rssGrowth = rss.get(rss.size() - 1)[1] - rss.get(0)[1];
-        double softRatio = softAlloc.size() < 2 ? Double.NaN : softAlloc.get(softAlloc.size() - 1)[1] / softAlloc.get(0)[1];
-        double softGrowth = softRss.size() < 2 ? Double.NaN : softRss.get(softRss.size() - 1)[1] - softRss.get(0)[1];
-        boolean held = ratio <= 1.05 && rssGrowth <= Math.max(16, 0.1 * (Double.isNaN(softGrowth) ? 0 : softGrowth));
         String ev = String.format(Locale.ROOT, "from position %.0f to %.0f: a cosine step allocated %.0f -> %.0f bytes "
-                + "(x%.3f), process RSS %+.1f MiB; softmax (KV cache): a step %.0f -> %.0f bytes (x%.1f), RSS %+.1f MiB; "
-                + "held if the cosine step's allocation grows by at most 5 %% and its RSS by at most max(16 MiB, 10 %% "
-                + "of softmax's growth)", alloc.get(0)[0], alloc.get(alloc.size() - 1)[0], first, last, ratio, rssGrowth,
-                softAlloc.isEmpty() ? Double.NaN : softAlloc.get(0)[1],
-                softAlloc.isEmpty() ? Double.NaN : softAlloc.get(softAlloc.size() - 1)[1], softRatio, softGrowth);
-        return List.of(new Claim("8", claim, paper, "bytes a cosine decoding step allocates, last / first position; "
-                + "RSS growth", alloc.size(), ratio, Double.NaN, Double.NaN, "<= 1.05, RSS flat",
-                Verdict.threshold(ratio, held), ev));
+                + "(x%.3f), its state %.3f -> %.3f MiB (x%.3f); softmax (KV cache): a step x%.1f, the cache x%.1f; "
+                + "process RSS of the cosine runs %+.1f MiB, which includes the prefill's k and v and does not decide",
+                alloc.get(0)[0], alloc.get(alloc.size() - 1)[0], alloc.get(0)[1], alloc.get(alloc.size() - 1)[1], ratio,
+                state.get(0)[1], state.get(state.size() - 1)[1], stateRatio, growth(softAlloc), growth(softState), rssGrowth);
+        return List.of(new Claim("8", claim, paper, "bytes a cosine decoding step allocates and its state's bytes, last "
+                + "/ first position", alloc.size(), Math.max(ratio, stateRatio), Double.NaN, Double.NaN, "<= 1.05",
+                Verdict.threshold(Math.max(ratio, stateRatio), constantMemory(ratio, stateRatio)), ev));
+    }
+
+    /** Claim 8's rule: a step's allocation and the state both grow by at most 5 % from the first position to the last. */
+    static boolean constantMemory(double stepGrowth, double stateGrowth) {
+        return stepGrowth <= 1.05 && stateGrowth <= 1.05;
+    }
+
+    /** last / first of a series (NaN with fewer than 2 points). */
+    private static double growth(List<double[]> points) {
+        return points.size() < 2 ? Double.NaN : points.get(points.size() - 1)[1] / points.get(0)[1];
     }
 }
