@@ -113,7 +113,7 @@ public final class GptExperiment implements Experiment {
                     new Rung("L", 4, 128, 16, 2)), 256, 3, List.of(1e-3, 3e-3, 1e-2, 3e-2, 1e-1), List.of("S", "M"), 8, 288,
                     64, 2);
             case LONG -> new Plan(List.of(new Rung("S", 2, 64, 4, 3), new Rung("M", 2, 128, 8, 3),
-                    new Rung("L", 4, 128, 16, 3), new Rung("XL", 4, 192, 16, 2)), 256, 3, List.of(1e-3, 3e-3, 1e-2, 3e-2, 1e-1),
+                    new Rung("L", 4, 128, 16, 3)), 256, 3, List.of(1e-3, 3e-3, 1e-2, 3e-2, 1e-1),
                     List.of("S", "M"), 8, 288, 64, 2);
             case PAPER -> new Plan(List.of(new Rung("300M", 20, 1024, 128, 1)), 1024, 20, List.of(1e-4), List.of(),
                     20, 4096, 512, 1);
