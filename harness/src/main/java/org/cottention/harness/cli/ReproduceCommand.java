@@ -60,7 +60,7 @@ public final class ReproduceCommand implements Callable<Integer> {
             + "repository)")
     Path out;
     @Option(names = "--jobs", paramLabel = "N", description = "N configurations at once, the threads (OMP_NUM_THREADS, "
-            + "else the cores) split between them (default 1); rows record their threads and jobs")
+            + "else the cores) split between them (default 2, at most the threads); rows record their threads and jobs")
     Integer jobs;
     @Option(names = "--force", description = "start the paper profile even where it does not fit")
     boolean force;
@@ -119,7 +119,7 @@ public final class ReproduceCommand implements Callable<Integer> {
         }
         List<Experiment> selected = select(only);
         Path dir = out(profile);
-        int n = Options.positive("--jobs", jobs, Reproduction.DEFAULT_JOBS);
+        int n = Options.positive("--jobs", jobs, Reproduction.defaultJobs(Reproduction.machineThreads()));
         Reproduction.Settings settings = new Reproduction.Settings(profile, selected, backend, dir, n,
                 Reproduction.machineThreads(), commandLine(spec.commandLine().getParseResult().originalArgs()));
         if (!executor.equals("local") && !executor.equals("slurm")) {

@@ -385,20 +385,20 @@ public final class GptExperiment implements Experiment {
             fin.put("sigma_m_max", sigma[2]);
             fin.put("sigma_m_layers", Trainer.stabilizerByLayer(model));
         }
-        fin.put("tokens_per_s", o.medianTokensPerSecond());
-        fin.put("real_tokens_per_s", o.realTokensPerSecond());
+        double tokensPerSecond = ModelRuns.tokensPerSecond(o);   // also when resumed at its last checkpoint
+        fin.put("tokens_per_s", tokensPerSecond);
+        fin.put("real_tokens_per_s", ModelRuns.realTokensPerSecond(o));
         fin.put("model_flops_per_token", flopsPerToken);
-        fin.put("achieved_gflops", flopsPerToken * o.medianTokensPerSecond() / 1e9);
+        fin.put("achieved_gflops", flopsPerToken * tokensPerSecond / 1e9);
         fin.put("gemm_gflops", gemm);
-        fin.put("mfu", flopsPerToken * o.medianTokensPerSecond() / 1e9 / gemm);
+        fin.put("mfu", flopsPerToken * tokensPerSecond / 1e9 / gemm);
         fin.put("peak_rss_mib", o.peakRssBytes() / (1024.0 * 1024));
         fin.put("wall_s", (System.nanoTime() - t0) / 1e9);
         if (o.diverged()) fin.put("diverged_step", o.divergedAt());
         rows.add(fin);
         log.printf(Locale.ROOT, "%s: %s; validation %.4f bits/byte, test %.4f; %.0f tokens/s, %.1f GFLOP/s = %.2f of the "
                 + "GEMM probe (%.1f)%n", c.key(), status, val[0] / Math.log(2), tst[0] / Math.log(2),
-                o.medianTokensPerSecond(), flopsPerToken * o.medianTokensPerSecond() / 1e9,
-                flopsPerToken * o.medianTokensPerSecond() / 1e9 / gemm, gemm);
+                tokensPerSecond, flopsPerToken * tokensPerSecond / 1e9, flopsPerToken * tokensPerSecond / 1e9 / gemm, gemm);
         return rows;
     }
 

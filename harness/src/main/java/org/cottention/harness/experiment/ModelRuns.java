@@ -53,11 +53,23 @@ final class ModelRuns {
      * interruption too; NaN when there is none.
      */
     static double tokensPerSecond(Trainer.Outcome o) {
-        if (Double.isFinite(o.medianTokensPerSecond())) return o.medianTokensPerSecond();
+        return Double.isFinite(o.medianTokensPerSecond()) ? o.medianTokensPerSecond() : curveMedian(o, "tokens_per_s");
+    }
+
+    /** The same for real (unpadded) tokens per second. */
+    static double realTokensPerSecond(Trainer.Outcome o) {
+        return Double.isFinite(o.realTokensPerSecond()) ? o.realTokensPerSecond() : curveMedian(o, "real_tokens_per_s");
+    }
+
+    /** Median of a learning-curve column over the steps after the first 3 (the trainer's warm-up); NaN if none. */
+    private static double curveMedian(Trainer.Outcome o, String name) {
         List<String> curve = o.curve();
-        int column = List.of(curve.get(0).split(",")).indexOf("tokens_per_s");
-        double[] speeds = curve.stream().skip(4).map(l -> l.split(",", -1)[column]).filter(v -> !v.isEmpty())
-                .mapToDouble(Double::parseDouble).sorted().toArray();
+        if (curve.isEmpty()) return Double.NaN;
+        int column = List.of(curve.get(0).split(",")).indexOf(name);
+        if (column < 0) return Double.NaN;
+        double[] speeds = curve.stream().skip(4).map(l -> l.split(",", -1)).filter(f -> f.length > column)
+                .map(f -> f[column]).filter(v -> !v.isEmpty()).mapToDouble(Double::parseDouble)
+                .filter(Double::isFinite).sorted().toArray();
         if (speeds.length == 0) return Double.NaN;
         return speeds.length % 2 == 1 ? speeds[speeds.length / 2] : (speeds[speeds.length / 2 - 1] + speeds[speeds.length / 2]) / 2;
     }

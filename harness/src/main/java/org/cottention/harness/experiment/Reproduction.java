@@ -36,14 +36,19 @@ public final class Reproduction {
     private Reproduction() {}
 
     /**
-     * Configurations run at once when --jobs is not given: the one place to change it. 1, although --jobs 2 (one
-     * thread each) finished the smoke profile's bert and gpt experiments sooner on this 2-core machine (18.3-20.1
-     * s against 26.3-27.3 s, three interleaved rounds): there JVM start-up dominates, and configurations run side
-     * by side measure their times and memory on a shared machine, so the committed tables would no longer compare
-     * with each other. Whether --jobs 2 pays at the default profile's sizes is to be measured
-     * (docs/slurm.md, "Parallel local runs").
+     * Configurations run at once when --jobs is not given (at most the machine's threads): the one place to change
+     * it. 2, measured on the 2-core AMD EPYC at the default profile's GPT-J sizes (2026-12-01, quiet machine, same
+     * seeds and losses either way): L4 E128 s256 batch 16, one run with 2 threads 10,629 tokens/s against two runs
+     * with 1 thread each 7,980 + 8,049 = 16,029 (1.51x); L2 E64 batch 4, 35,636 against 21,613 + 23,019 (1.25x);
+     * the smoke profile 1.4x (docs/slurm.md, "Parallel local runs"). The timing experiments run alone under any
+     * --jobs, so only the training rows' tokens/s columns are measured beside another run (their rows say jobs 2).
      */
-    public static final int DEFAULT_JOBS = 1;
+    public static final int DEFAULT_JOBS = 2;
+
+    /** --jobs when not given: {@link #DEFAULT_JOBS}, at most the threads this machine gives the experiments. */
+    public static int defaultJobs(int machineThreads) {
+        return Math.max(1, Math.min(DEFAULT_JOBS, machineThreads));
+    }
 
     /** What to run and where. threads: this machine's setting, split between the jobs. */
     /** command: the command line as the user typed it, for the report's header. */

@@ -206,7 +206,7 @@ public final class StabilityExperiment implements Experiment {
         if (!o.diverged()) fin.put("val_loss", o.heldOutLoss());
         fin.put("sigma_m_mean", ModelRuns.meanSigma(model));
         if (o.diverged()) fin.put("diverged_step", o.divergedAt());
-        fin.put("tokens_per_s", o.medianTokensPerSecond());
+        fin.put("tokens_per_s", ModelRuns.tokensPerSecond(o));
         fin.put("wall_s", (System.nanoTime() - t0) / 1e9);
         rows.add(fin);
         log.printf(Locale.ROOT, "%s: %s; validation loss %.4f%n", c.key(), fin.get("status"), o.heldOutLoss());

@@ -36,6 +36,11 @@ class SpeedGateTest {
         assertEquals("ALLOCATES MORE", SpeedGate.verdict(ref, new SpeedGate.Timing(10, 1011), 0.5));
         assertEquals("SLOWER, ALLOCATES MORE", SpeedGate.verdict(ref, new SpeedGate.Timing(21, 2000), 1.0));
         assertEquals("ok", SpeedGate.verdict(ref, new SpeedGate.Timing(19.9, 1000), SpeedGate.DECODE_THRESHOLD));
+        // The training steps: a step run twice read 1.69x or more, identical code at most 1.54x (docs/bench.md).
+        assertEquals("ok", SpeedGate.verdict(ref, new SpeedGate.Timing(15.4, -1), SpeedGate.TRAIN_THRESHOLD));
+        assertEquals("ok", SpeedGate.verdict(ref, new SpeedGate.Timing(15.99, -1), SpeedGate.TRAIN_THRESHOLD));
+        assertEquals("SLOWER", SpeedGate.verdict(ref, new SpeedGate.Timing(16.01, -1), SpeedGate.TRAIN_THRESHOLD));
+        assertEquals("SLOWER", SpeedGate.verdict(ref, new SpeedGate.Timing(16.9, -1), SpeedGate.TRAIN_THRESHOLD));
         assertEquals("MISSING", SpeedGate.verdict(ref, null, 0.5));
         SpeedGate.Timing unmeasured = new SpeedGate.Timing(10, -1);
         assertEquals("ok", SpeedGate.verdict(unmeasured, new SpeedGate.Timing(11, -1), 0.5), "no allocation recorded");
