@@ -15,18 +15,25 @@ import org.nd4j.linalg.cpu.nativecpu.workspace.CpuWorkspace;
  * allocation, the total bytes and the count. Every INDArray created through Nd4j on the opening thread (the
  * results of ops included) while it is current goes through {@link #alloc}. Its configuration is the one
  * backend-notes.md measured to keep memory flat (allocate what the first cycle used, memory reused every
- * cycle), so the figures do not depend on when the garbage collector runs. No over-allocation on top (ND4J's
- * default adds 30 %): with it, causal softmax at s = 16384 (16,448 MiB allocated) peaked at 23.3 GiB of RSS and was
- * killed for memory on the 24 GiB machine; without it, 19.0 GiB (2026-12-01, AttentionScalingExperiment).
+ * cycle, plus {@link #OVERALLOCATION}), so the figures do not depend on when the garbage collector runs.
  */
 public final class AllocationRecorder extends CpuWorkspace {
+    /**
+     * What the workspace reserves beyond the cycle it learned (ND4J's default, set here explicitly): the process
+     * needs (1 + this) x what an operation allocates. Without it (0), a cycle that allocates a little more than
+     * the first one spills outside the workspace, and the bidirectional cosine benchmark ran 1.5x slower (CI gate,
+     * 2026-12-01); with it, softmax at s = 16384 (16,448 MiB allocated) peaks at 23.3 GiB of RSS against 19.0
+     * without: callers that check memory before running count it (AttentionScalingExperiment).
+     */
+    public static final double OVERALLOCATION = 0.3;
+
     private long largest, total, count;
 
     public AllocationRecorder(String id) {
         super(WorkspaceConfiguration.builder()
                 .initialSize(0)
                 .policyAllocation(AllocationPolicy.OVERALLOCATE)
-                .overallocationLimit(0.0)
+                .overallocationLimit(OVERALLOCATION)
                 .policyLearning(LearningPolicy.FIRST_LOOP)
                 .policyReset(ResetPolicy.BLOCK_LEFT)
                 .policySpill(SpillPolicy.REALLOCATE)
