@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -158,7 +159,11 @@ public final class Reproduction {
     private static List<String> runAll(Settings s, List<Task> todo, Set<String> planned, PrintStream out) throws Exception {
         List<String> failures = new ArrayList<>();
         if (todo.isEmpty()) return failures;
-        Progress progress = new Progress("reproduce", todo.size(), out);
+        // Weighted by each configuration's estimated work: a count would read one training run as one timing run.
+        Map<Task, Double> work = new HashMap<>();
+        for (Task t : todo) work.put(t, t.experiment().resources(t.config(), s.profile()).workSeconds());
+        Progress progress = new Progress("reproduce", todo.size(), out)
+                .weighted(work.values().stream().mapToDouble(Double::doubleValue).sum());
         List<Task> waiting = new ArrayList<>(todo);
         Set<String> finished = new HashSet<>(), failed = new HashSet<>();
         ExecutorService pool = Executors.newFixedThreadPool(s.jobs(), r -> {
@@ -179,7 +184,7 @@ public final class Reproduction {
                         it.remove();
                         failed.add(t.id());
                         failures.add(t.id() + " (not run: it needs " + String.join(", ", blockedBy) + ", which failed)");
-                        progress.finished();
+                        progress.finished(work.get(t));
                         continue;
                     }
                     if (t.config().after().stream().anyMatch(a -> planned.contains(a) && !finished.contains(a))) continue;
@@ -204,7 +209,7 @@ public final class Reproduction {
                     failures.add(t.id() + " (exit " + code + "; log: " + log + ")");
                     out.println("reproduce: " + t.id() + " FAILED with exit code " + code + "; see " + log);
                 }
-                progress.finished();
+                progress.finished(work.get(t));
             }
         } finally {
             pool.shutdownNow();

@@ -22,7 +22,7 @@ import java.util.Locale;
  * scaling configuration). GPUs: 0, since this build runs the experiments on the CPU; {@code --slurm-gpus}
  * requests some anyway.
  */
-public record Resources(long memoryMiB, long minutes, int gpus) {
+public record Resources(long memoryMiB, long minutes, int gpus, double flops) {
     /** A JVM with ND4J loaded and a little work done (measured baseline RSS ~110 MiB), with headroom. */
     static final long JVM_MIB = 1024;
     /** A training run's fixed part: 1 GiB heap (-Xmx1g), ND4J natives, the data (measured 1.9-3.3 GiB peak RSS at the default profile). */
@@ -30,16 +30,26 @@ public record Resources(long memoryMiB, long minutes, int gpus) {
     static final double CPU_FLOPS = 40e9, MEMORY_MARGIN = 1.5, TIME_MARGIN = 3;
     static final long MIN_MINUTES = 5;
     private static final double MIB = 1024.0 * 1024;
+    /** A configuration's fixed cost in {@link #workSeconds}: a JVM start and data loading (~10 s measured here). */
+    static final double START_SECONDS = 10;
 
     public Resources {
-        if (memoryMiB <= 0 || minutes <= 0 || gpus < 0) throw new IllegalArgumentException("bad resources " + memoryMiB + " MiB, " + minutes + " min, " + gpus + " GPUs");
+        if (memoryMiB <= 0 || minutes <= 0 || gpus < 0 || !(flops >= 0)) throw new IllegalArgumentException("bad resources " + memoryMiB + " MiB, " + minutes + " min, " + gpus + " GPUs");
     }
 
     /** The formula above: base MiB, the configuration's working set in bytes and its floating-point operations. */
     static Resources estimate(long baseMiB, double workingSetBytes, double flops) {
         long memory = (long) Math.ceil((baseMiB + MEMORY_MARGIN * workingSetBytes / MIB) / 256) * 256;
         long minutes = MIN_MINUTES + (long) Math.ceil(TIME_MARGIN * flops / CPU_FLOPS / 60);
-        return new Resources(memory, minutes, 0);
+        return new Resources(memory, minutes, 0, flops);
+    }
+
+    /**
+     * The configuration's expected seconds without the margins (start-up plus FLOPs at 40 GFLOP/s): not a
+     * prediction of its time, only its weight beside the others when reproduce estimates the time left.
+     */
+    public double workSeconds() {
+        return START_SECONDS + flops / CPU_FLOPS;
     }
 
     /** The parameters of L transformer layers of width E and inner size I (attention 4E^2, MLP 2EI; biases left out). */
@@ -54,7 +64,8 @@ public record Resources(long memoryMiB, long minutes, int gpus) {
 
     /** What covers both (an array whose tasks share one request). */
     public Resources max(Resources o) {
-        return new Resources(Math.max(memoryMiB, o.memoryMiB), Math.max(minutes, o.minutes), Math.max(gpus, o.gpus));
+        return new Resources(Math.max(memoryMiB, o.memoryMiB), Math.max(minutes, o.minutes), Math.max(gpus, o.gpus),
+                Math.max(flops, o.flops));
     }
 
     /** Slurm's --time: D-HH:MM:SS. */

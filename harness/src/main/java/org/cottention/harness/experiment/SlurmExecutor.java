@@ -51,7 +51,7 @@ public final class SlurmExecutor {
     }
 
     /** The report job's request: merging and plotting, no training. */
-    static final Resources REPORT = new Resources(2048, 30, 0);
+    static final Resources REPORT = new Resources(2048, 30, 0, 0);
 
     /** The arrays of a submission, in submission order (each after the arrays it names). */
     static List<Array> plan(Reproduction.Settings s) {

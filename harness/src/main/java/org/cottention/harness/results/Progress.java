@@ -10,7 +10,9 @@ import java.util.function.LongSupplier;
  * command uses. On a terminal ({@code System.console() != null} and printing to System.out) a bar redrawn in place
  * with the estimated time left, and permanent lines printed above it; otherwise (CI, a log file) plain lines only.
  * The time per item is an exponential moving average (bias-corrected, as Adam's moments are), so one slow item
- * (a JIT warm-up, an evaluation, a busy neighbour) moves the estimate without dominating it.
+ * (a JIT warm-up, an evaluation, a busy neighbour) moves the estimate without dominating it. Items of very
+ * different sizes (reproduce's configurations: a timing run of seconds beside a training run of twenty minutes)
+ * are {@link #weighted}: the time left is then the elapsed time per unit of work done times the work left.
  */
 public final class Progress {
     /** Items the moving average spans by default: alpha = 2 / (window + 1). */
@@ -25,6 +27,7 @@ public final class Progress {
     private long done, lastAt;
     private final Average perItem;
     private String status = "";
+    private double totalWork = Double.NaN, doneWork;
     private boolean barShown;
 
     public Progress(String label, long total, PrintStream out) {
@@ -41,6 +44,16 @@ public final class Progress {
         this.perItem = new Average(window);
         this.start = clock.getAsLong();
         this.lastAt = start;
+    }
+
+    /**
+     * Weighs the items: totalWork is the sum of their weights (e.g. estimated seconds), and each item finishes
+     * through {@link #finished(double)} with its own. Returns this reporter.
+     */
+    public Progress weighted(double totalWork) {
+        if (!(totalWork > 0)) throw new IllegalArgumentException("total work must be > 0, got " + totalWork);
+        this.totalWork = totalWork;
+        return this;
     }
 
     public boolean terminal() {
@@ -79,6 +92,11 @@ public final class Progress {
 
     /** Estimated time to the last item (null before the first item finished). */
     public Duration left() {
+        if (!Double.isNaN(totalWork)) {
+            if (doneWork <= 0) return null;
+            double seconds = elapsed().toNanos() / 1e9 * Math.max(0, totalWork - doneWork) / doneWork;
+            return Duration.ofMillis(Math.round(seconds * 1000));
+        }
         double per = secondsPerItem();
         if (Double.isNaN(per)) return null;
         return Duration.ofMillis(Math.round(per * 1000 * Math.max(0, total - done)));
@@ -116,6 +134,12 @@ public final class Progress {
             out.println(text);
         }
         out.flush();
+    }
+
+    /** Marks one item of a {@link #weighted} reporter finished, with its weight. */
+    public void finished(double work) {
+        doneWork += work;
+        finished();
     }
 
     /** Marks one item finished. */

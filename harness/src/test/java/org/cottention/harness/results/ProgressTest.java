@@ -80,6 +80,20 @@ class ProgressTest {
     }
 
     @Test
+    void weightedItemsEstimateFromTheWorkDoneNotTheCount() {
+        // reproduce's case: a 10 s timing configuration first, then three training runs of 600 s each.
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        Progress p = progress(bytes, false, 4).weighted(10 + 3 * 600);
+        assertEquals(null, p.left());
+        now += 10_000_000_000L;
+        p.finished(10);
+        assertEquals(Duration.ofSeconds(1800), p.left(), "by count it would read 30 s");
+        now += 295_000_000_000L;       // the first training run goes about twice as fast as estimated
+        p.finished(600);
+        assertEquals(Duration.ofSeconds(600), p.left());
+    }
+
+    @Test
     void durationsReadAsMinutesAndHours() {
         assertEquals("45s", Progress.format(Duration.ofSeconds(45)));
         assertEquals("3m07s", Progress.format(Duration.ofSeconds(187)));
