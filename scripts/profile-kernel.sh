@@ -6,6 +6,10 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 length="${1:-4096}"; chunk="${2:-64}"; threads="${3:-2}"; seconds="${4:-60}"
+for v in "$length" "$chunk" "$threads" "$seconds"; do
+  [[ "$v" =~ ^[1-9][0-9]*$ ]] || { echo "profile-kernel: '$v' is not a positive integer; usage: $0 [LENGTH] [CHUNK] [THREADS] [SECONDS]" >&2; exit 2; }
+done
+[[ -f "$root/harness/target/classpath.txt" ]] || { echo "profile-kernel: no harness/target/classpath.txt; build first: mvn -B -o -q -DskipTests install" >&2; exit 2; }
 out="$(mktemp -d)"; trap 'rm -rf "$out"' EXIT
 cp="$root/harness/target/classes:$(cat "$root/harness/target/classpath.txt")"
 java="${JAVA_HOME:+$JAVA_HOME/bin/}java"; jfr="${JAVA_HOME:+$JAVA_HOME/bin/}jfr"
