@@ -8,21 +8,40 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * BERT for sequence classification (HF BertForSequenceClassification): encoder, pooler, dropout (hidden rate),
  * dense E -> classes; loss = mean cross-entropy. Encoder and pooler parameters carry the same names as in
- * {@link BertPreTraining}, so a pre-trained checkpoint loads into them by name.
+ * {@link BertPreTraining}, so a pre-trained checkpoint loads into them by name. The pooler reads [CLS] (HF's) or
+ * the mean of the real tokens' hidden states ({@link Pooling}).
  */
 public final class BertClassifier extends BaseModel<ClassificationBatch> {
     private final BertEncoder encoder;
     private final BertPooler pooler;
     private final Dropout dropout;
     private final Linear classifier;
+    private final Pooling pooling;
+
+    /** What the pooler reads. */
+    public enum Pooling {
+        /** The first token's ([CLS]) hidden state: HF's; BERT's pretraining trains it through next-sentence prediction. */
+        CLS,
+        /**
+         * The mean of the hidden states of each sequence's real tokens (mask 1): for an encoder pretrained without a
+         * sentence-level objective, whose [CLS] state was never trained to summarise (Reimers and Gurevych 2019).
+         */
+        MEAN
+    }
 
     public BertClassifier(ModelConfig config, Attention attention, int classes, long seed) {
-        this(config, attention, classes, seed, true);
+        this(config, attention, classes, seed, Pooling.CLS, true);
+    }
+
+    public BertClassifier(ModelConfig config, Attention attention, int classes, long seed, Pooling pooling) {
+        this(config, attention, classes, seed, pooling, true);
     }
 
     /** allocate = false builds the model without allocating its parameters (to count them). */
-    public BertClassifier(ModelConfig config, Attention attention, int classes, long seed, boolean allocate) {
+    public BertClassifier(ModelConfig config, Attention attention, int classes, long seed, Pooling pooling,
+                          boolean allocate) {
         super(config, attention);
+        this.pooling = java.util.Objects.requireNonNull(pooling, "pooling");
         if (classes < 2) throw new IllegalArgumentException("classification needs >= 2 classes, got " + classes);
         encoder = new BertEncoder(params, config, attention);
         pooler = new BertPooler(params, config);
@@ -56,8 +75,9 @@ public final class BertClassifier extends BaseModel<ClassificationBatch> {
     private record Run(Loss loss, int[] predicted) {}
 
     private Run forward(ClassificationBatch b, Pass pass, double scale, boolean backward) {
-        INDArray h = encoder.forward(b.ids(), b.tokenTypes(), BatchArrays.mask(b.mask(), config.dataType()), pass);
-        INDArray logits = classifier.forward(dropout.forward(pooler.forward(h, b.batch(), b.length()), pass));
+        INDArray mask = BatchArrays.mask(b.mask(), config.dataType());            // (N, s) or null
+        INDArray h = encoder.forward(b.ids(), b.tokenTypes(), mask, pass);         // (N*s, E)
+        INDArray logits = classifier.forward(dropout.forward(pooler.forward(h, b.batch(), b.length(), mask, pooling), pass));
         CrossEntropy.Result ce = CrossEntropy.compute(logits, b.labels(), scale, backward);
         if (backward) encoder.backward(pooler.backward(dropout.backward(classifier.backward(ce.gradient()))));
         return new Run(new Loss(ce.loss(), ce.loss(), ce.count(), ce.correct(), Map.of("cls", ce.loss())), ce.predicted());

@@ -94,6 +94,38 @@ class ModelGradientTest {
                 model.parameters().list().size());
     }
 
+    /** The classifier pooling the mean of the real tokens' states (padded rows in the batch): finite differences. */
+    @ParameterizedTest
+    @EnumSource(AttentionKind.class)
+    void bertClassifierMeanPooling(AttentionKind kind) {
+        BertClassifier model = new BertClassifier(tinyBert(), attention(kind, false), 3, 7, BertClassifier.Pooling.MEAN);
+        ClassificationBatch batch = classificationBatch();
+        GradientCheck.inWorkspace(() -> model.trainStep(batch, 1.0, Pass.evaluation()).value());
+        assertAllPass(GradientCheck.run(model.parameters(), () -> model.evaluate(batch).value(), SAMPLES, 7),
+                model.parameters().list().size());
+        double cls = GradientCheck.inWorkspace(() -> new BertClassifier(tinyBert(), attention(kind, false), 3, 7)
+                .evaluate(batch).value());
+        double mean = GradientCheck.inWorkspace(() -> model.evaluate(batch).value());
+        assertTrue(Math.abs(cls - mean) > 1e-9, "mean pooling changes the loss: " + cls + " vs " + mean);
+    }
+
+    /** Mean pooling averages the real tokens only: what follows the last real token does not change the loss. */
+    @ParameterizedTest
+    @EnumSource(AttentionKind.class)
+    void meanPoolingIgnoresPadding(AttentionKind kind) {
+        BertClassifier model = new BertClassifier(tinyBert(), attention(kind, false), 3, 7, BertClassifier.Pooling.MEAN);
+        ClassificationBatch batch = classificationBatch();
+        int[][] other = new int[batch.ids().length][];
+        for (int i = 0; i < other.length; i++) {
+            other[i] = batch.ids()[i].clone();
+            for (int t = 0; t < other[i].length; t++) if (MASK[i][t] == 0f) other[i][t] = 9;
+        }
+        double a = GradientCheck.inWorkspace(() -> model.evaluate(batch).value());
+        double b = GradientCheck.inWorkspace(() -> model.evaluate(new ClassificationBatch(other, null, MASK,
+                batch.labels())).value());
+        assertEquals(a, b, 1e-12 * Math.max(1, Math.abs(a)), "padding ids change the mean-pooled loss");
+    }
+
     /** BERT with rotary on q and k (the byte-level experiments' encoders): rotary_dim 4 = the whole head. */
     @ParameterizedTest
     @EnumSource(AttentionKind.class)

@@ -559,7 +559,7 @@ public final class TrainCommand implements Callable<Integer> {
             "eval_accuracy", "f1", "matthews", "tokens_per_s");
 
     private static void requireClassifierMemory(ModelConfig c, Attention attention, int classes, int batch, int seq) {
-        long parameters = new BertClassifier(c, attention, classes, 1, false).parameters().count();
+        long parameters = new BertClassifier(c, attention, classes, 1, BertClassifier.Pooling.CLS, false).parameters().count();
         long step = BertClassifier.stepBytes(c, attention, classes, batch, seq, true);
         long eval = BertClassifier.stepBytes(c, attention, classes, batch, seq, false);
         MemoryBudget.require("train", String.format(Locale.ROOT, "a BERT classifier (%s, hidden %d, %,d parameters) at "

@@ -100,12 +100,14 @@ public final class BertExperiment implements Experiment {
      * @param referenceFinetuneSeeds fine-tuning seeds per pretraining seed of the reference arm
      * @param positions      how the model sees positions
      * @param initRange      the standard deviation of every N(0, std) initial weight and embedding (BERT: 0.02)
+     * @param pooling        what the fine-tuning classifier's pooler reads: [CLS] (BERT's, trained there by NSP) or
+     *                       the mean of the real tokens' states (our byte-level profiles pretrain without NSP)
      */
     record Size(int layers, int hidden, int heads, int intermediate, int seq, int batch, long preSteps, double preLr,
                   long preWarmup, double maskRate, double preDropout, int evalBatches, int preEvals, int ftBatch,
                   long imdbSteps, long acceptabilitySteps, double ftLr, int ftEvals, int curveExamples,
                   int pretrainSeeds, int finetuneSeeds, int referenceSeeds, int referenceFinetuneSeeds,
-                  Positions positions, double initRange) {
+                  Positions positions, double initRange, BertClassifier.Pooling pooling) {
 
         long ftSteps(String task) {
             return task.equals("imdb") ? imdbSteps : acceptabilitySteps;
@@ -147,19 +149,20 @@ public final class BertExperiment implements Experiment {
 
     static Size size(Profile p) {
         return switch (p) {
-            case SMOKE -> new Size(2, 64, 1, 128, 64, 8, 20, 1e-3, 2, 0.4, 0.0, 2, 2, 8, 12, 12, 1e-4, 2, 16, 1, 1, 0, 0, Positions.ROTARY, 0.02);
+            case SMOKE -> new Size(2, 64, 1, 128, 64, 8, 20, 1e-3, 2, 0.4, 0.0, 2, 2, 8, 12, 12, 1e-4, 2, 16, 1, 1, 0, 0,
+                    Positions.ROTARY, 0.02, BertClassifier.Pooling.MEAN);
             // default: one pretraining and one fine-tuning seed per attention (a reading, no interval), to stay
             // within the 90-minute budget on 2 cores (docs/bert.md, Costs).
             case DEFAULT -> new Size(4, 128, 2, 512, 128, 32, 1200, 1e-3, 60, 0.4, 0.0, 16, 10, 32, 600, 300, 3e-4, 8,
-                    256, 1, 1, 0, 0, Positions.ROTARY, 0.02);
+                    256, 1, 1, 0, 0, Positions.ROTARY, 0.02, BertClassifier.Pooling.MEAN);
             // long: the default recipe with the seeds that make claims 1a-1c testable (2 pretraining seeds, 2
             // fine-tuning seeds within each). The reference arm (Arm.REFERENCE) runs in the paper profile only: at
             // one seed pair it took 52 of the 316 job-minutes of the long run at 5f69538 and read within seed
             // noise of the fair arm (docs/bert.md, "The reference arm"), which put long at ~164 min, over its 150.
             case LONG -> new Size(4, 128, 2, 512, 128, 32, 1200, 1e-3, 60, 0.4, 0.0, 16, 10, 32, 600, 300, 3e-4, 8,
-                    256, 2, 2, 0, 0, Positions.ROTARY, 0.02);
+                    256, 2, 2, 0, 0, Positions.ROTARY, 0.02, BertClassifier.Pooling.MEAN);
             case PAPER -> new Size(12, 768, 12, 3072, 512, 256, 1_000_000, 1e-4, 10_000, 0.15, 0.1, 100, 20, 32,
-                    5000, 2000, 5e-5, 10, 1024, 3, 3, 1, 3, Positions.ABSOLUTE, 0.02);
+                    5000, 2000, 5e-5, 10, 1024, 3, 3, 1, 3, Positions.ABSOLUTE, 0.02, BertClassifier.Pooling.CLS);
         };
     }
 
@@ -544,7 +547,7 @@ public final class BertExperiment implements Experiment {
                 TRUNCATION);
         Attention attention = ModelRuns.attention(kind, false);
         long seed = 100L * p + f;
-        BertClassifier model = new BertClassifier(config(r, arm, kind, FT_DROPOUT), attention, 2, seed);
+        BertClassifier model = new BertClassifier(config(r, arm, kind, FT_DROPOUT), attention, 2, seed, r.pooling());
         List<String> loaded = Checkpoint.restoreMatching(Checkpoint.loadLatest(pre), model.parameters());
         for (Parameter q : model.parameters().list()) {
             if (!q.name().startsWith("classifier") && !loaded.contains(q.name())) {
@@ -567,8 +570,8 @@ public final class BertExperiment implements Experiment {
         ClassificationMetrics m = evaluate(model, validTexts, r);
         double evalCpu = (cpuNanos() - cpuEval0) / 1e9;
         Map<String, Object> row = modelRow(r, arm, kind, "finetune", task, p, f, attention, model.parameters().count(), o, t0);
-        row.put("input", String.format(Locale.ROOT, "[CLS] %s, at most %d bytes [SEP]",
-                TRUNCATION == Truncation.HEAD_AND_TAIL ? "head + tail" : "head", r.seq() - 2));
+        row.put("input", String.format(Locale.ROOT, "[CLS] %s, at most %d bytes [SEP]; pooler on %s",
+                TRUNCATION == Truncation.HEAD_AND_TAIL ? "head + tail" : "head", r.seq() - 2, poolingLabel(r.pooling())));
         row.put("eval_loss", "");                        // the curve's loss is on the curve subset only
         row.put("eval_accuracy", m.accuracy());
         row.put("f1", m.f1());
@@ -586,6 +589,10 @@ public final class BertExperiment implements Experiment {
         rows.addAll(curveRows(r, arm, kind, "finetune-curve", task, p, f, attention, o.curve()));
         AtomicFiles.deleteTree(run.resolve("checkpoints"));   // the rows keep what the run measured
         return rows;
+    }
+
+    static String poolingLabel(BertClassifier.Pooling pooling) {
+        return pooling == BertClassifier.Pooling.MEAN ? "the mean of the real tokens' states" : "[CLS]";
     }
 
     /** curveExamples validation examples evenly spaced over the split, for the fine-tuning curve. */
@@ -781,11 +788,11 @@ public final class BertExperiment implements Experiment {
         sb.append(String.format(Locale.ROOT, "Recipe (%s profile; why: [docs/bert.md](../../docs/bert.md)): byte-level "
                         + "BERT %s (%s), pretraining %d steps of %d windows of %d bytes, %.0f %% masked, lr %.3g with "
                         + "%d warmup steps and linear decay, no NSP, hidden dropout %.2g; fine-tuning %d (IMDB) / %d "
-                        + "(acceptability) steps of %d examples, lr %.3g, 10 %% warmup then linear decay, dropout %.2g; "
-                        + "%d pretraining seed(s) x %d fine-tuning seed(s) per attention in the fair arm, %d x %d in the "
+                        + "(acceptability) steps of %d examples, lr %.3g, 10 %% warmup then linear decay, dropout %.2g, "
+                        + "pooler on %s; %d pretraining seed(s) x %d fine-tuning seed(s) per attention in the fair arm, %d x %d in the "
                         + "reference arm.%n%n", profile.label(), r.shape(), r.model(), r.preSteps(), r.batch(), r.seq(),
                 100 * r.maskRate(), r.preLr(), r.preWarmup(), r.preDropout(), r.imdbSteps(), r.acceptabilitySteps(),
-                r.ftBatch(), r.ftLr(), FT_DROPOUT, r.pretrainSeeds(), r.finetuneSeeds(), r.referenceSeeds(),
+                r.ftBatch(), r.ftLr(), FT_DROPOUT, poolingLabel(r.pooling()), r.pretrainSeeds(), r.finetuneSeeds(), r.referenceSeeds(),
                 r.referenceFinetuneSeeds()));
         sb.append("Arms: **fair** (primary): the same initial tensors for both attentions (`ProjectionInit.BASELINE`) and "
                 + "no attention dropout for either; **reference**: the reference code's choices (PyTorch's default init "
