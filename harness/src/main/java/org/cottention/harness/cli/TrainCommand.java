@@ -72,6 +72,8 @@ public final class TrainCommand implements Callable<Integer> {
 
     enum Dtype { float32, float64 }
 
+    enum Pooling { cls, mean }
+
     enum Task { text, copy, classify }
 
     enum DecayOn { all, weights }
@@ -114,6 +116,10 @@ public final class TrainCommand implements Callable<Integer> {
         @Option(names = "--init-from", paramLabel = "DIR", description = "--task classify: start from the encoder of "
                 + "this BERT pretraining run's --checkpoint DIR (same --hidden, --layers, --heads, --intermediate, --seq)")
         String initFrom;
+        @Option(names = "--pooling", paramLabel = "cls|mean", description = "--task classify: what the pooler reads: "
+                + "[CLS] (BERT's; trained by NSP) or the mean of the real tokens' states (for an encoder pretrained "
+                + "--no-nsp) (default: cls)")
+        Pooling pooling;
     }
 
     static final class DataOptions {
@@ -245,7 +251,8 @@ public final class TrainCommand implements Callable<Integer> {
         BertClassifier classifier = null;
         if (p.classify != null) {
             Classify k = p.classify;
-            classifier = new BertClassifier(p.config, attention, k.labels.names().size(), p.settings.seed());
+            classifier = new BertClassifier(p.config, attention, k.labels.names().size(), p.settings.seed(),
+                    model.pooling == Pooling.mean ? BertClassifier.Pooling.MEAN : BertClassifier.Pooling.CLS);
             if (k.init != null) {
                 List<String> loaded = Checkpoint.restoreMatching(k.init, classifier.parameters());
                 int expected = classifier.parameters().list().size() - 2;      // all but the new classifier layer
@@ -345,8 +352,9 @@ public final class TrainCommand implements Callable<Integer> {
                     + "and --valid; drop one");
         }
         if (!classify) {
-            String[] only = {"--train", "--valid", "--text-column", "--label-column", "--init-from", "--metrics"};
-            Object[] given = {d.trainFile, d.validFile, d.textColumn, d.labelColumn, m.initFrom, o.metrics};
+            String[] only = {"--train", "--valid", "--text-column", "--label-column", "--init-from", "--pooling",
+                "--metrics"};
+            Object[] given = {d.trainFile, d.validFile, d.textColumn, d.labelColumn, m.initFrom, m.pooling, o.metrics};
             for (int i = 0; i < only.length; i++) {
                 if (given[i] != null) throw new CliException("train: " + only[i] + " applies to --task classify only");
             }

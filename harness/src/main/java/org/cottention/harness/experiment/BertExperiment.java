@@ -789,11 +789,12 @@ public final class BertExperiment implements Experiment {
                         + "BERT %s (%s), pretraining %d steps of %d windows of %d bytes, %.0f %% masked, lr %.3g with "
                         + "%d warmup steps and linear decay, no NSP, hidden dropout %.2g; fine-tuning %d (IMDB) / %d "
                         + "(acceptability) steps of %d examples, lr %.3g, 10 %% warmup then linear decay, dropout %.2g, "
-                        + "pooler on %s; %d pretraining seed(s) x %d fine-tuning seed(s) per attention in the fair arm, %d x %d in the "
-                        + "reference arm.%n%n", profile.label(), r.shape(), r.model(), r.preSteps(), r.batch(), r.seq(),
+                        + "pooler on %s; %d pretraining seed(s) x %d fine-tuning seed(s) per attention in the fair arm, "
+                        + "%s.%n%n", profile.label(), r.shape(), r.model(), r.preSteps(), r.batch(), r.seq(),
                 100 * r.maskRate(), r.preLr(), r.preWarmup(), r.preDropout(), r.imdbSteps(), r.acceptabilitySteps(),
-                r.ftBatch(), r.ftLr(), FT_DROPOUT, poolingLabel(r.pooling()), r.pretrainSeeds(), r.finetuneSeeds(), r.referenceSeeds(),
-                r.referenceFinetuneSeeds()));
+                r.ftBatch(), r.ftLr(), FT_DROPOUT, poolingLabel(r.pooling()), r.pretrainSeeds(), r.finetuneSeeds(),
+                r.referenceSeeds() == 0 ? "no reference arm (the paper profile runs it)"
+                        : r.referenceSeeds() + " x " + r.referenceFinetuneSeeds() + " in the reference arm"));
         sb.append("Arms: **fair** (primary): the same initial tensors for both attentions (`ProjectionInit.BASELINE`) and "
                 + "no attention dropout for either; **reference**: the reference code's choices (PyTorch's default init "
                 + "for the cosine projections, attention-probability dropout 0.1, which only softmax has).\n\n");

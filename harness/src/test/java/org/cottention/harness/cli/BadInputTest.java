@@ -264,6 +264,8 @@ class BadInputTest {
         add("classify with --text", "--text and --task classify", classify("--text", FIXTURE));
         add("--train without classify", "--train applies to --task classify", train("--train", f("reviews.tsv")));
         add("--init-from without a checkpoint", "--init-from|no checkpoint", classify("--init-from", f("none")));
+        add("--pooling without classify", "--pooling applies to --task classify", train("--pooling", "mean"));
+        add("--pooling unknown", "--pooling|'max'", classify("--pooling", "max"));
 
         // data
         add("unknown tokenizer", "wordpiece9|known", "data", "stats", "--fixture", "--tokenizers", "byte,wordpiece9");

@@ -94,7 +94,7 @@ class TrainCommandTest {
         Run r = run("train", "--model", "bert", "--attention", "cosine", "--task", "classify", "--train",
                 fixtures + "/reviews-train.tsv", "--valid", fixtures + "/reviews-valid.tsv", "--init-from",
                 dir.resolve("pre").toString(), "--steps", "4", "--layers", "1", "--hidden", "16", "--heads", "2", "--seq",
-                "32", "--batch", "4", "--threads", "1", "--metrics", metrics.toString());
+                "32", "--batch", "4", "--threads", "1", "--pooling", "mean", "--metrics", metrics.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("labels negative=0 (12), positive=1 (12)"), r.out());
         assertTrue(r.out().contains("init: the encoder from"), r.out());
