@@ -297,7 +297,7 @@ public final class BertExperiment implements Experiment {
             for (int p = 1; p <= r.pretrainSeeds(arm); p++) {
                 for (String kind : KINDS) {
                     out.add(new RunConfig(pretrainKey(arm, kind, p), Map.of("phase", "pretrain", "arm", arm.label(),
-                            "attention", kind, "pretrain_seed", Integer.toString(p))));
+                            "attention", kind, "pretrain_seed", Integer.toString(p), "recipe", pretrainRecipe(r))));
                 }
             }
         }
@@ -309,7 +309,8 @@ public final class BertExperiment implements Experiment {
                             out.add(new RunConfig("finetune-" + (arm == Arm.FAIR ? "" : arm.label() + "-") + task + "-"
                                     + kind + "-p" + p + "-f" + f, Map.of("phase", "finetune", "arm", arm.label(), "task", task,
                                     "attention", kind, "pretrain_seed", Integer.toString(p), "finetune_seed",
-                                    Integer.toString(f))).after(name() + "/" + pretrainKey(arm, kind, p)));
+                                    Integer.toString(f), "recipe", finetuneRecipe(r, task)))
+                                    .after(name() + "/" + pretrainKey(arm, kind, p)));
                         }
                     }
                 }
@@ -589,6 +590,30 @@ public final class BertExperiment implements Experiment {
         rows.addAll(curveRows(r, arm, kind, "finetune-curve", task, p, f, attention, o.curve()));
         AtomicFiles.deleteTree(run.resolve("checkpoints"));   // the rows keep what the run measured
         return rows;
+    }
+
+    /**
+     * A fingerprint of the recipe fields a pretraining run depends on beyond its seed and arm. It is a parameter of
+     * the configuration, so the shard's marker records it and a shard made with another recipe runs again.
+     */
+    static String pretrainRecipe(Size r) {
+        return fingerprint(pretrainFields(r));
+    }
+
+    /** As {@link #pretrainRecipe}, for a fine-tuning run on task: its encoder's recipe and the fine-tuning fields. */
+    static String finetuneRecipe(Size r, String task) {
+        return fingerprint(pretrainFields(r) + String.format(Locale.ROOT, " ft %d x %d lr %s evals %d on %d dropout %s %s",
+                r.ftSteps(task), r.ftBatch(), r.ftLr(), r.ftEvals(), r.curveExamples(), FT_DROPOUT, r.pooling()));
+    }
+
+    private static String pretrainFields(Size r) {
+        return String.format(Locale.ROOT, "%s %s %d x %d lr %s warmup %d mask %s dropout %s eval %d x %d init %s %s",
+                r.model(), r.shape(), r.preSteps(), r.batch(), r.preLr(), r.preWarmup(), r.maskRate(), r.preDropout(),
+                r.evalBatches(), r.preEvals(), r.initRange(), r.positions());
+    }
+
+    private static String fingerprint(String fields) {
+        return Shards.sha256(fields.getBytes(java.nio.charset.StandardCharsets.UTF_8)).substring(0, 12);
     }
 
     static String poolingLabel(BertClassifier.Pooling pooling) {

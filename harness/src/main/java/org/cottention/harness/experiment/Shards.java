@@ -19,14 +19,15 @@ import org.cottention.harness.results.CsvTable;
  * One configuration's rows: a shard {@code DIR/.runs/EXPERIMENT/KEY.csv}, the only file its run writes into the
  * shared results folder (besides its log and work files), so runs in parallel, local or on a cluster, never
  * write the same file. A shard counts as finished only with its completion marker {@code KEY.done} beside it,
- * written after the shard (both atomically, by rename), holding the shard's SHA-256 and row count: a shard that
- * was truncated, edited, written by an older version with other columns, or whose marker is missing, is not
- * finished, and its configuration runs again.
+ * written after the shard (both atomically, by rename), holding the shard's SHA-256, row count and the
+ * configuration's parameters: a shard that was truncated, edited, written by an older version with other columns or
+ * for other parameters (an experiment puts what its run depends on there: BERT a fingerprint of its recipe), or
+ * whose marker is missing, is not finished, and its configuration runs again.
  */
 final class Shards {
     private Shards() {}
 
-    static final String MARKER_FORMAT = "cottention-shard-1";
+    static final String MARKER_FORMAT = "cottention-shard-2";
 
     static Path csv(Path out, Experiment e, RunConfig c) {
         return out.resolve(".runs").resolve(e.name()).resolve(c.key() + ".csv");
@@ -71,7 +72,15 @@ final class Shards {
         byte[] content = t.toCsv().getBytes(StandardCharsets.UTF_8);
         Files.deleteIfExists(marker(out, e, c));
         AtomicFiles.write(csv(out, e, c), content);
-        AtomicFiles.writeString(marker(out, e, c), MARKER_FORMAT + "\nsha256 " + sha256(content) + "\nrows " + rows.size() + "\n");
+        AtomicFiles.writeString(marker(out, e, c), MARKER_FORMAT + "\nsha256 " + sha256(content) + "\nrows " + rows.size()
+                + "\nconfig " + settings(c) + "\n");
+    }
+
+    /** The configuration's parameters as one line, sorted by name: k=v;k=v. */
+    static String settings(RunConfig c) {
+        StringBuilder sb = new StringBuilder();
+        new java.util.TreeMap<>(c.params()).forEach((k, v) -> sb.append(sb.length() == 0 ? "" : ";").append(k).append('=').append(v));
+        return sb.toString();
     }
 
     /** Checks a shard against its marker (reads the shard). */
@@ -87,6 +96,10 @@ final class Shards {
         try {
             Map<String, String> m = new LinkedHashMap<>();
             List<String> lines = Files.readAllLines(marker, StandardCharsets.UTF_8);
+            if (!lines.isEmpty() && lines.get(0).startsWith("cottention-shard-") && !lines.get(0).equals(MARKER_FORMAT)) {
+                return State.damaged("its marker " + marker.getFileName() + " is a " + lines.get(0) + " file, written "
+                        + "by an older version that did not record the configuration's settings");
+            }
             if (lines.isEmpty() || !lines.get(0).equals(MARKER_FORMAT)) {
                 return State.damaged("its marker " + marker.getFileName() + " is not a " + MARKER_FORMAT + " file");
             }
@@ -103,6 +116,10 @@ final class Shards {
             String expected = String.join(",", new CsvTable(Experiments.columns(e)).columns());
             if (!header.equals(expected)) {
                 return State.damaged("it has other columns than this version writes (written by an older version)");
+            }
+            if (!settings(c).equals(m.get("config"))) {
+                return State.damaged("it was made with other settings (" + marker.getFileName() + ": "
+                        + m.getOrDefault("config", "none recorded") + "; now: " + settings(c) + ")");
             }
             return State.FINISHED;
         } catch (IOException | UncheckedIOException ex) {

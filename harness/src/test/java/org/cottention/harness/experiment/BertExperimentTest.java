@@ -64,6 +64,29 @@ class BertExperimentTest {
                 .orElseThrow();
     }
 
+    /** A recipe change reaches exactly the configurations it affects, through their recipe parameter. */
+    @Test
+    void theRecipeFingerprintFollowsWhatEachRunDependsOn() throws Exception {
+        BertExperiment.Size base = BertExperiment.size(Profile.DEFAULT);
+        Map<String, String> now = recipes(base);
+        Map<String, String> pooled = recipes(BertProbe.change(base, new java.util.HashMap<>(Map.of("pooling", "CLS"))));
+        Map<String, String> longer = recipes(BertProbe.change(base, new java.util.HashMap<>(Map.of("preSteps", "1300"))));
+        for (String key : now.keySet()) {
+            boolean finetune = key.startsWith("finetune-");
+            if (!finetune && !key.startsWith("pretrain-")) continue;
+            assertEquals(!finetune, now.get(key).equals(pooled.get(key)), "pooling changes fine-tuning only: " + key);
+            assertFalse(now.get(key).equals(longer.get(key)), "pretraining steps change every model run: " + key);
+        }
+        assertFalse(now.get("finetune-imdb-softmax-p1-f1").equals(now.get("finetune-acceptability-softmax-p1-f1")),
+                "the tasks' step counts differ");
+    }
+
+    private static Map<String, String> recipes(BertExperiment.Size r) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (RunConfig c : new BertExperiment(p -> r).configs(Profile.DEFAULT)) out.put(c.key(), c.params().get("recipe"));
+        return out;
+    }
+
     @Test
     void theGapPairsByPretrainingSeedAfterAveragingFineTuningSeeds() {
         List<Map<String, String>> rows = rows("imdb", new double[] {1.0, 2.0, 3.0}, 4.0);

@@ -39,6 +39,7 @@ class ShardsTest {
         assertEquals(Shards.MARKER_FORMAT, marker.get(0));
         assertTrue(marker.get(1).matches("sha256 [0-9a-f]{64}"), marker.toString());
         assertEquals("rows 2", marker.get(2));
+        assertEquals("config " + Shards.settings(cosine), marker.get(3));
         List<Map<String, String>> rows = Experiments.readCsv(Shards.csv(dir, decoding, cosine));
         assertEquals("NaN", rows.get(0).get("state_mib"));
         assertEquals("local", rows.get(0).get("executor"));
@@ -68,7 +69,12 @@ class ShardsTest {
 
         write(cosine);
         Files.writeString(Shards.marker(dir, decoding, cosine), "something else\n");
-        assertState(cosine, "is not a cottention-shard-1 file");
+        assertState(cosine, "is not a " + Shards.MARKER_FORMAT + " file");
+
+        write(cosine);
+        Path marker = Shards.marker(dir, decoding, cosine);
+        Files.writeString(marker, Files.readString(marker).replace(Shards.MARKER_FORMAT, "cottention-shard-1"));
+        assertState(cosine, "older version that did not record the configuration's settings");
     }
 
     @Test
@@ -80,6 +86,18 @@ class ShardsTest {
         Files.writeString(Shards.marker(dir, decoding, cosine), Shards.MARKER_FORMAT + "\nsha256 "
                 + Shards.sha256(old.getBytes(StandardCharsets.UTF_8)) + "\nrows 2\n");
         assertState(cosine, "other columns than this version writes");
+    }
+
+    /** A shard made for other parameters (BERT: another recipe fingerprint) runs again. */
+    @Test
+    void aShardMadeWithOtherSettingsIsNotFinished() throws Exception {
+        write(cosine);
+        Map<String, String> changed = new LinkedHashMap<>(cosine.params());
+        changed.put("recipe", "0123abcd");
+        RunConfig other = new RunConfig(cosine.key(), changed);
+        assertTrue(Shards.state(dir, decoding, cosine).finished());
+        assertState(other, "made with other settings");
+        assertState(other, "recipe=0123abcd");
     }
 
     @Test
