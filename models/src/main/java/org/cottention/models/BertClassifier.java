@@ -75,9 +75,9 @@ public final class BertClassifier extends BaseModel<ClassificationBatch> {
     private record Run(Loss loss, int[] predicted) {}
 
     private Run forward(ClassificationBatch b, Pass pass, double scale, boolean backward) {
-        INDArray mask = BatchArrays.mask(b.mask(), config.dataType());            // (N, s) or null
-        INDArray h = encoder.forward(b.ids(), b.tokenTypes(), mask, pass);         // (N*s, E)
-        INDArray logits = classifier.forward(dropout.forward(pooler.forward(h, b.batch(), b.length(), mask, pooling), pass));
+        INDArray h = encoder.forward(b.ids(), b.tokenTypes(), BatchArrays.mask(b.mask(), config.dataType()), pass);
+        INDArray logits = classifier.forward(dropout.forward(pooler.forward(h, b.batch(), b.length(), b.mask(), pooling),
+                pass));                                                          // h (N*s, E) -> (N, classes)
         CrossEntropy.Result ce = CrossEntropy.compute(logits, b.labels(), scale, backward);
         if (backward) encoder.backward(pooler.backward(dropout.backward(classifier.backward(ce.gradient()))));
         return new Run(new Loss(ce.loss(), ce.loss(), ce.count(), ce.correct(), Map.of("cls", ce.loss())), ce.predicted());

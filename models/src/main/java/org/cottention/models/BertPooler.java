@@ -26,7 +26,7 @@ final class BertPooler {
     }
 
     /** h (N*s, E), mask (N, s) 1 = real token or null (all real) -> (N, E). */
-    INDArray forward(INDArray h, long n, long s, INDArray mask, BertClassifier.Pooling pooling) {
+    INDArray forward(INDArray h, long n, long s, float[][] mask, BertClassifier.Pooling pooling) {
         rows = h.size(0);
         width = h.size(1);
         if (pooling == BertClassifier.Pooling.MEAN) {
@@ -50,15 +50,12 @@ final class BertPooler {
     }
 
     /** (N, N*s): row i holds mask[i, t] / (real tokens of i) at column i*s + t, 0 elsewhere. */
-    private static INDArray averaging(INDArray mask, long n, long s, INDArray like) {
-        double[] m = mask == null ? null : Nd.toDoubles(mask);
+    private static INDArray averaging(float[][] mask, long n, long s, INDArray like) {
         double[] w = new double[Math.toIntExact(n * n * s)];
         for (int i = 0; i < n; i++) {
             double real = 0;
-            for (int t = 0; t < s; t++) real += m == null ? 1 : m[(int) (i * s + t)];
-            for (int t = 0; t < s; t++) {
-                w[(int) (i * n * s + i * s + t)] = (m == null ? 1 : m[(int) (i * s + t)]) / Math.max(1, real);
-            }
+            for (int t = 0; t < s; t++) real += mask == null ? 1 : mask[i][t];
+            for (int t = 0; t < s; t++) w[(int) (i * n * s + i * s + t)] = (mask == null ? 1 : mask[i][t]) / Math.max(1, real);
         }
         return Nd.fromDoubles(w, like.dataType(), n, n * s);
     }
