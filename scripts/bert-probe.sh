@@ -8,6 +8,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 [ $# -ge 1 ] || { echo "usage: scripts/bert-probe.sh OUT [FIELD=VALUE ...] -- CONFIG ..." >&2; exit 2; }
 export OMP_NUM_THREADS=1 OMP_WAIT_POLICY=PASSIVE
+eval "$("$root/scripts/openblas-core.sh" --export)"
 exec java --add-modules jdk.incubator.vector -Xmx1g -Dcottention.threads=1 -Dorg.bytedeco.javacpp.maxbytes=0 \
   -Dorg.bytedeco.javacpp.maxphysicalbytes=0 \
   -cp "$root/harness/target/test-classes:$root/harness/target/classes:$(cat "$root/harness/target/classpath.txt")" \

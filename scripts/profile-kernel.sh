@@ -12,6 +12,7 @@ done
 [[ -f "$root/harness/target/classpath.txt" ]] || { echo "profile-kernel: no harness/target/classpath.txt; build first: mvn -B -o -q -DskipTests install" >&2; exit 2; }
 out="$(mktemp -d)"; trap 'rm -rf "$out"' EXIT
 cp="$root/harness/target/classes:$(cat "$root/harness/target/classpath.txt")"
+eval "$("$root/scripts/openblas-core.sh" --export)"
 java="${JAVA_HOME:+$JAVA_HOME/bin/}java"; jfr="${JAVA_HOME:+$JAVA_HOME/bin/}jfr"
 OMP_NUM_THREADS="$threads" "$java" --add-modules jdk.incubator.vector -Dcottention.threads="$threads" \
   -XX:StartFlightRecording=filename="$out/kernel.jfr",settings=profile,delay=10s \

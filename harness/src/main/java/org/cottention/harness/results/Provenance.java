@@ -61,17 +61,26 @@ public final class Provenance {
         return p != null && !p.isBlank() ? p.trim() : Integer.toString(Runtime.getRuntime().availableProcessors());
     }
 
+    /**
+     * The CPU model and core count, and the OpenBLAS kernels when OPENBLAS_CORETYPE chose them (the launcher sets
+     * it where OpenBLAS 0.3.19 would fall back to its slowest ones: scripts/openblas-core.sh), e.g.
+     * "Intel(R) Xeon(R) Processor x2, OpenBLAS SkylakeX".
+     */
     static String cpuModel() {
+        String core = System.getenv("OPENBLAS_CORETYPE");
+        return cpuName() + " x" + Runtime.getRuntime().availableProcessors()
+                + (core != null && !core.isBlank() ? ", OpenBLAS " + core.trim() : "");
+    }
+
+    private static String cpuName() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"), StandardCharsets.UTF_8)) {
-                if (line.startsWith("model name")) {
-                    return line.substring(line.indexOf(':') + 1).trim() + " x" + Runtime.getRuntime().availableProcessors();
-                }
+                if (line.startsWith("model name")) return line.substring(line.indexOf(':') + 1).trim();
             }
         } catch (IOException e) {
             // fall through
         }
-        return System.getProperty("os.arch") + " x" + Runtime.getRuntime().availableProcessors();
+        return System.getProperty("os.arch");
     }
 
     private static String git(String... args) {
