@@ -602,12 +602,12 @@ public final class BertExperiment implements Experiment {
      * the configuration, so the shard's marker records it and a shard made with another recipe runs again.
      */
     static String pretrainRecipe(Size r) {
-        return fingerprint(pretrainFields(r));
+        return Shards.fingerprint(pretrainFields(r));
     }
 
     /** As {@link #pretrainRecipe}, for a fine-tuning run on task: its encoder's recipe and the fine-tuning fields. */
     static String finetuneRecipe(Size r, String task) {
-        return fingerprint(pretrainFields(r) + String.format(Locale.ROOT, " ft %d x %d lr %s evals %d on %d dropout %s %s",
+        return Shards.fingerprint(pretrainFields(r) + String.format(Locale.ROOT, " ft %d x %d lr %s evals %d on %d dropout %s %s",
                 r.ftSteps(task), r.ftBatch(), r.ftLr(), r.ftEvals(), r.curveExamples(), FT_DROPOUT, r.pooling()));
     }
 
@@ -615,10 +615,6 @@ public final class BertExperiment implements Experiment {
         return String.format(Locale.ROOT, "%s %s %d x %d lr %s warmup %d mask %s dropout %s eval %d x %d init %s %s",
                 r.model(), r.shape(), r.preSteps(), r.batch(), r.preLr(), r.preWarmup(), r.maskRate(), r.preDropout(),
                 r.evalBatches(), r.preEvals(), r.initRange(), r.positions());
-    }
-
-    private static String fingerprint(String fields) {
-        return Shards.sha256(fields.getBytes(java.nio.charset.StandardCharsets.UTF_8)).substring(0, 12);
     }
 
     static String poolingLabel(BertClassifier.Pooling pooling) {

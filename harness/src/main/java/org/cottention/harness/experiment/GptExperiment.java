@@ -99,6 +99,16 @@ public final class GptExperiment implements Experiment {
             return Math.max(20, Math.round(tokensPerParameter * r.nonEmbedding() / ((double) r.batch() * seq)));
         }
 
+        /**
+         * A fingerprint of what a run at rung r depends on beyond its configuration's parameters: the rung's sizes and
+         * steps, the length, the sweep a ladder run takes its rate from, the evaluation sets (not the seed count).
+         */
+        String recipe(Rung r) {
+            return Shards.fingerprint(String.format(Locale.ROOT, "%s L%d E%d batch %d steps %d seq %d lrs %s swept %s "
+                    + "curve %d held-out %d probe %d", r.name(), r.layers(), r.hidden(), r.batch(), steps(r), seq, lrs,
+                    swept, curvePoints, heldOutWindows, probeWindows));
+        }
+
         /** The rung the arms run at: the largest swept rung. */
         Rung armRung() {
             return rung(swept.get(swept.size() - 1));
@@ -171,14 +181,14 @@ public final class GptExperiment implements Experiment {
         List<RunConfig> out = new ArrayList<>();
         for (String rung : plan.swept()) {
             for (String kind : KINDS) {
-                for (double lr : plan.lrs()) out.add(run("sweep", BASELINE, rung, kind, lr, 1, List.of()));
+                for (double lr : plan.lrs()) out.add(run(plan, "sweep", BASELINE, rung, kind, lr, 1, List.of()));
             }
         }
         for (Rung r : plan.ladder()) {
             for (String kind : KINDS) {
                 List<String> after = sweepKeys(plan, lrSource(plan, r).name(), kind);
                 for (int seed = plan.swept().contains(r.name()) ? 2 : 1; seed <= r.seeds(); seed++) {
-                    out.add(run("ladder", BASELINE, r.name(), kind, Double.NaN, seed, after));
+                    out.add(run(plan, "ladder", BASELINE, r.name(), kind, Double.NaN, seed, after));
                 }
             }
         }
@@ -186,7 +196,7 @@ public final class GptExperiment implements Experiment {
             Rung arm = plan.armRung();
             for (String a : new String[] {REFERENCE_INIT, M_NO_DECAY}) {
                 for (int seed = 1; seed <= plan.armSeeds(); seed++) {
-                    out.add(run("arm", a, arm.name(), "cosine", Double.NaN, seed, sweepKeys(plan, arm.name(), "cosine")));
+                    out.add(run(plan, "arm", a, arm.name(), "cosine", Double.NaN, seed, sweepKeys(plan, arm.name(), "cosine")));
                 }
             }
         }
@@ -195,7 +205,8 @@ public final class GptExperiment implements Experiment {
 
     static final List<String> KINDS = List.of("cosine", "softmax");
 
-    private RunConfig run(String role, String arm, String rung, String kind, double lr, int seed, List<String> after) {
+    private RunConfig run(Plan plan, String role, String arm, String rung, String kind, double lr, int seed,
+                          List<String> after) {
         String key = role.equals("sweep") ? String.format(Locale.ROOT, "sweep-%s-%s-lr%s", rung, kind, lrText(lr))
                 : role.equals("ladder") ? String.format(Locale.ROOT, "ladder-%s-%s-seed%d", rung, kind, seed)
                 : String.format(Locale.ROOT, "%s-%s-%s-seed%d", arm, rung, kind, seed);
@@ -206,6 +217,7 @@ public final class GptExperiment implements Experiment {
         p.put("kind", kind);
         p.put("seed", Integer.toString(seed));
         if (!Double.isNaN(lr)) p.put("lr", Double.toString(lr));
+        p.put("recipe", plan.recipe(plan.rung(rung)));
         return new RunConfig(key, p, after.stream().map(k -> name() + "/" + k).toList());
     }
 

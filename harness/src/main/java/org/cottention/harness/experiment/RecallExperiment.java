@@ -132,16 +132,17 @@ public final class RecallExperiment implements Experiment {
         List<RunConfig> out = new ArrayList<>();
         for (int width : z.widths()) {
             for (double lr : z.lrs()) {
-                for (String kind : new String[] {"cosine", "softmax"}) out.add(sweepConfig(kind, width, lrText(lr)));
+                for (String kind : new String[] {"cosine", "softmax"}) out.add(sweepConfig(z, kind, width, lrText(lr)));
             }
         }
         for (int width : z.widths()) {
             for (int seed = 2; seed <= z.seeds(); seed++) {
                 for (String kind : new String[] {"cosine", "softmax"}) {
                     String[] sweep = Arrays.stream(z.lrs())
-                            .mapToObj(lr -> name() + "/" + sweepConfig(kind, width, lrText(lr)).key()).toArray(String[]::new);
+                            .mapToObj(lr -> name() + "/" + sweepConfig(z, kind, width, lrText(lr)).key()).toArray(String[]::new);
                     out.add(new RunConfig(String.format(Locale.ROOT, "%s-E%d-seed%d", kind, width, seed),
-                            Map.of("attention", kind, "width", Integer.toString(width), "seed", Integer.toString(seed)))
+                            Map.of("attention", kind, "width", Integer.toString(width), "seed", Integer.toString(seed),
+                                    "recipe", recipe(z)))
                             .after(sweep));
                 }
             }
@@ -149,9 +150,19 @@ public final class RecallExperiment implements Experiment {
         return out;
     }
 
-    private static RunConfig sweepConfig(String kind, int width, String lr) {
+    private static RunConfig sweepConfig(Size z, String kind, int width, String lr) {
         return new RunConfig(String.format(Locale.ROOT, "%s-E%d-seed1-lr%s", kind, width, lr),
-                Map.of("attention", kind, "width", Integer.toString(width), "seed", "1", "lr", lr));
+                Map.of("attention", kind, "width", Integer.toString(width), "seed", "1", "lr", lr, "recipe", recipe(z)));
+    }
+
+    /**
+     * A fingerprint of what a run depends on beyond its parameters: the model and task sizes, the rates swept (a
+     * later seed trains at their best), steps, batch and evaluation sets (not the widths or the seed count).
+     */
+    static String recipe(Size z) {
+        return Shards.fingerprint(String.format(Locale.ROOT, "d %d L %d s %d N %s V %d lrs %s steps %d batch %d eval %d %d",
+                z.headDim(), z.layers(), z.seqLen(), Arrays.toString(z.pairs()), z.vocab(), Arrays.toString(z.lrs()),
+                z.steps(), z.batch(), z.validBatches(), z.testBatches()));
     }
 
     /**

@@ -21,7 +21,8 @@ import org.cottention.harness.results.CsvTable;
  * write the same file. A shard counts as finished only with its completion marker {@code KEY.done} beside it,
  * written after the shard (both atomically, by rename), holding the shard's SHA-256, row count and the
  * configuration's parameters: a shard that was truncated, edited, written by an older version with other columns or
- * for other parameters (an experiment puts what its run depends on there: BERT a fingerprint of its recipe), or
+ * for other parameters (an experiment puts what its run depends on there, with a {@link #fingerprint} of its
+ * recipe), or
  * whose marker is missing, is not finished, and its configuration runs again.
  */
 final class Shards {
@@ -139,6 +140,15 @@ final class Shards {
             else missing.add(Experiments.id(e, c) + " (" + s.why() + ")");
         }
         return new Merged(rows, missing);
+    }
+
+    /**
+     * A 12-hex-digit fingerprint of the recipe fields a configuration's run depends on beyond its own parameters (sizes,
+     * steps, batch, evaluation sets: what a profile fixes in code). Experiments put it in the configuration's
+     * parameters as "recipe", so the marker records it and a shard made with another recipe runs again.
+     */
+    static String fingerprint(String fields) {
+        return sha256(fields.getBytes(StandardCharsets.UTF_8)).substring(0, 12);
     }
 
     static String sha256(byte[] content) {

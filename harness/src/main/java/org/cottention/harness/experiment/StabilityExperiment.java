@@ -104,6 +104,7 @@ public final class StabilityExperiment implements Experiment {
                         p.put("lr_factor", Double.toString(f));
                         p.put("seed", Integer.toString(seed));
                         p.put("stabiliser", arm);
+                        p.put("recipe", recipe(plan, gpt));
                         out.add(new RunConfig(String.format(Locale.ROOT, "s%d-lrx%s-seed%d-%s", s, factorText(f), seed, arm),
                                 p, sweep));
                     }
@@ -111,6 +112,17 @@ public final class StabilityExperiment implements Experiment {
             }
         }
         return out;
+    }
+
+    /** The model is the smallest swept GPT rung (the first rung where none is swept). */
+    static GptExperiment.Rung rung(GptExperiment.Plan gpt) {
+        return gpt.rung(gpt.swept().isEmpty() ? gpt.ladder().get(0).name() : gpt.swept().get(0));
+    }
+
+    /** A fingerprint of what a run depends on beyond its parameters: steps, tokens per step, the model, the sweep. */
+    static String recipe(Plan plan, GptExperiment.Plan gpt) {
+        return Shards.fingerprint(String.format(Locale.ROOT, "steps %d tokens %d gpt %s", plan.steps(),
+                plan.tokensPerStep(), gpt.recipe(rung(gpt))));
     }
 
     static String factorText(double f) {
@@ -125,7 +137,7 @@ public final class StabilityExperiment implements Experiment {
     @Override
     public Resources resources(RunConfig c, Profile profile) {
         GptExperiment.Plan gpt = GptExperiment.plan(profile);
-        GptExperiment.Rung r = gpt.rung(gpt.swept().isEmpty() ? gpt.ladder().get(0).name() : gpt.swept().get(0));
+        GptExperiment.Rung r = rung(gpt);
         Plan plan = plan(profile);
         double params = r.nonEmbedding() + 2.0 * 257 * r.hidden();
         double activations = (double) plan.tokensPerStep() * r.layers() * (16.0 * r.hidden() + 2.0 * r.intermediate()) * 4;
@@ -137,7 +149,7 @@ public final class StabilityExperiment implements Experiment {
     public List<Map<String, Object>> run(RunConfig c, Profile profile, Path out, PrintStream log) throws IOException {
         Plan plan = plan(profile);
         GptExperiment.Plan gpt = GptExperiment.plan(profile);
-        GptExperiment.Rung r = gpt.rung(gpt.swept().isEmpty() ? gpt.ladder().get(0).name() : gpt.swept().get(0));
+        GptExperiment.Rung r = rung(gpt);
         int seq = c.getInt("seq"), seed = c.getInt("seed"), batch = Math.max(1, plan.tokensPerStep() / seq);
         double factor = Double.parseDouble(c.get("lr_factor"));
         double lr = factor * bestCosineLr(gpt, r, out, c.key());
