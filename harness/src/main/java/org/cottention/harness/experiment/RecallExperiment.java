@@ -129,20 +129,21 @@ public final class RecallExperiment implements Experiment {
     @Override
     public List<RunConfig> configs(Profile profile) {
         Size z = size(profile);
+        String recipe = recipe(z);
         List<RunConfig> out = new ArrayList<>();
         for (int width : z.widths()) {
             for (double lr : z.lrs()) {
-                for (String kind : new String[] {"cosine", "softmax"}) out.add(sweepConfig(z, kind, width, lrText(lr)));
+                for (String kind : new String[] {"cosine", "softmax"}) out.add(sweepConfig(recipe, kind, width, lrText(lr)));
             }
         }
         for (int width : z.widths()) {
             for (int seed = 2; seed <= z.seeds(); seed++) {
                 for (String kind : new String[] {"cosine", "softmax"}) {
                     String[] sweep = Arrays.stream(z.lrs())
-                            .mapToObj(lr -> name() + "/" + sweepConfig(z, kind, width, lrText(lr)).key()).toArray(String[]::new);
+                            .mapToObj(lr -> name() + "/" + sweepConfig(recipe, kind, width, lrText(lr)).key()).toArray(String[]::new);
                     out.add(new RunConfig(String.format(Locale.ROOT, "%s-E%d-seed%d", kind, width, seed),
                             Map.of("attention", kind, "width", Integer.toString(width), "seed", Integer.toString(seed),
-                                    "recipe", recipe(z)))
+                                    "recipe", recipe))
                             .after(sweep));
                 }
             }
@@ -150,9 +151,9 @@ public final class RecallExperiment implements Experiment {
         return out;
     }
 
-    private static RunConfig sweepConfig(Size z, String kind, int width, String lr) {
+    private static RunConfig sweepConfig(String recipe, String kind, int width, String lr) {
         return new RunConfig(String.format(Locale.ROOT, "%s-E%d-seed1-lr%s", kind, width, lr),
-                Map.of("attention", kind, "width", Integer.toString(width), "seed", "1", "lr", lr, "recipe", recipe(z)));
+                Map.of("attention", kind, "width", Integer.toString(width), "seed", "1", "lr", lr, "recipe", recipe));
     }
 
     /**

@@ -94,6 +94,7 @@ public final class StabilityExperiment implements Experiment {
         GptExperiment.Plan gpt = GptExperiment.plan(profile);
         List<String> sweep = gpt.swept().isEmpty() ? List.of() : GptExperiment.sweepKeys(gpt, gpt.swept().get(0), "cosine")
                 .stream().map(k -> "gpt/" + k).toList();
+        String recipe = recipe(plan, gpt);
         List<RunConfig> out = new ArrayList<>();
         for (int s : plan.lengths()) {
             for (double f : plan.lrFactors()) {
@@ -104,7 +105,7 @@ public final class StabilityExperiment implements Experiment {
                         p.put("lr_factor", Double.toString(f));
                         p.put("seed", Integer.toString(seed));
                         p.put("stabiliser", arm);
-                        p.put("recipe", recipe(plan, gpt));
+                        p.put("recipe", recipe);
                         out.add(new RunConfig(String.format(Locale.ROOT, "s%d-lrx%s-seed%d-%s", s, factorText(f), seed, arm),
                                 p, sweep));
                     }
